@@ -1,0 +1,127 @@
+package allocator
+
+import "fmt"
+
+// Check verifies every invariant of the instance and returns the first
+// violation: blocks tile each carrier from its header to its end with no
+// gaps or overlaps, no two free blocks are adjacent, every block is at least
+// a minimum block and a multiple of the unit, every free block is indexed by
+// the strategy exactly once and nothing else is, the strategy's structure is
+// sound, the carrier lists and counters match, and the statistics equal the
+// sums recomputed from the carriers. It is for tests and --check; it walks
+// everything, so it is slow.
+func (in *Instance) Check() error {
+	h := in.heap
+	var mbc, sbc CarrierStats
+	free := 0
+	sawMain := false
+	for c, prev := in.mbcHead, nilIdx; c != nilIdx; prev, c = c, h.Carriers[c].ListNext {
+		cr := &h.Carriers[c]
+		if cr.ListPrev != prev || cr.Inst != in.id || cr.SBC {
+			return fmt.Errorf("MBC %d: bad list links, owner or kind", c)
+		}
+		if c == in.main {
+			sawMain = true
+			if !cr.Main {
+				return fmt.Errorf("main carrier %d not marked main", c)
+			}
+		} else if cr.Main {
+			return fmt.Errorf("carrier %d marked main", c)
+		}
+		mbc.carrierAdded(cr.Size, cr.Mseg)
+		addr := cr.Addr + in.mbcHdr
+		var n, size uint64
+		wasFree := false
+		for b, pb := cr.First, nilIdx; b != nilIdx; pb, b = b, h.Blocks[b].Next {
+			blk := &h.Blocks[b]
+			switch {
+			case blk.Prev != pb:
+				return fmt.Errorf("MBC %d: block %d has prev %d, want %d", c, b, blk.Prev, pb)
+			case blk.Crr != c:
+				return fmt.Errorf("MBC %d: block %d names carrier %d", c, b, blk.Crr)
+			case blk.Addr != addr:
+				return fmt.Errorf("MBC %d: block %d at %#x, want %#x (gap or overlap)", c, b, blk.Addr, addr)
+			case blk.Size < in.minBlk || blk.Size%unit != 0:
+				return fmt.Errorf("MBC %d: block %d has size %d", c, b, blk.Size)
+			case blk.Free() && wasFree:
+				return fmt.Errorf("MBC %d: free blocks %d and %d are adjacent", c, pb, b)
+			}
+			wasFree = blk.Free()
+			if wasFree {
+				free++
+			} else {
+				n++
+				size += blk.Size
+				mbc.blockAdded(blk.Size)
+			}
+			addr += blk.Size
+		}
+		if addr != cr.Addr+cr.Size {
+			return fmt.Errorf("MBC %d: blocks end at %#x, carrier at %#x", c, addr, cr.Addr+cr.Size)
+		}
+		if n != cr.Blocks || size != cr.BlocksSize {
+			return fmt.Errorf("MBC %d: counts %d blocks of %d bytes, has %d of %d", c, cr.Blocks, cr.BlocksSize, n, size)
+		}
+		if n == 0 && !cr.Main {
+			return fmt.Errorf("MBC %d: empty non-main carrier not released", c)
+		}
+		if h.Carriers[c].ListNext == nilIdx && c != in.mbcTail {
+			return fmt.Errorf("MBC list tail %d, want %d", in.mbcTail, c)
+		}
+	}
+	if in.main != nilIdx && !sawMain {
+		return fmt.Errorf("main carrier %d not in the MBC list", in.main)
+	}
+	for c, prev := in.sbcHead, nilIdx; c != nilIdx; prev, c = c, h.Carriers[c].ListNext {
+		cr := &h.Carriers[c]
+		if cr.ListPrev != prev || cr.Inst != in.id || !cr.SBC {
+			return fmt.Errorf("SBC %d: bad list links, owner or kind", c)
+		}
+		b := cr.First
+		blk := &h.Blocks[b]
+		if blk.Next != nilIdx || blk.Prev != nilIdx || blk.Crr != c || blk.Free() ||
+			blk.Addr != cr.Addr+sbcHdr || blk.Addr+blk.Size > cr.Addr+cr.Size {
+			return fmt.Errorf("SBC %d: bad block %d", c, b)
+		}
+		sbc.carrierAdded(cr.Size, cr.Mseg)
+		sbc.blockAdded(blk.Size)
+	}
+	n, err := in.strat.Check()
+	if err != nil {
+		return fmt.Errorf("%v: %v", in.strat.Kind(), err)
+	}
+	if n != free {
+		return fmt.Errorf("%v indexes %d free blocks, the carriers hold %d", in.strat.Kind(), n, free)
+	}
+	lastAux := nilIdx
+	if in.mbcTail != nilIdx && in.mbcTail != in.main {
+		lastAux = in.mbcTail
+	}
+	if in.env.LastAux != lastAux {
+		return fmt.Errorf("last aux MBC %d, want %d", in.env.LastAux, lastAux)
+	}
+	if err := sameStats("mbcs", &in.Stats.MBCs, &mbc); err != nil {
+		return err
+	}
+	return sameStats("sbcs", &in.Stats.SBCs, &sbc)
+}
+
+func sameStats(what string, got, want *CarrierStats) error {
+	g := [...]uint64{got.Blocks.Cur, got.BlocksSize.Cur, got.Carriers.Cur, got.CarriersSize.Cur,
+		got.MsegCarriers, got.MsegSize, got.SysCarriers, got.SysSize}
+	w := [...]uint64{want.Blocks.Cur, want.BlocksSize.Cur, want.Carriers.Cur, want.CarriersSize.Cur,
+		want.MsegCarriers, want.MsegSize, want.SysCarriers, want.SysSize}
+	names := [...]string{"blocks", "blocks size", "carriers", "carriers size",
+		"mseg carriers", "mseg carriers size", "sys carriers", "sys carriers size"}
+	for i := range g {
+		if g[i] != w[i] {
+			return fmt.Errorf("%s %s: statistics say %d, carriers hold %d", what, names[i], g[i], w[i])
+		}
+	}
+	for _, t := range []Triple{got.Blocks, got.BlocksSize, got.Carriers, got.CarriersSize} {
+		if t.Max < t.Cur || t.MaxEver < t.Max {
+			return fmt.Errorf("%s: bad maxima %+v", what, t)
+		}
+	}
+	return nil
+}

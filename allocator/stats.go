@@ -1,0 +1,83 @@
+package allocator
+
+// Triple is a statistic as system_info({allocator, A}) reports it: the
+// current value, the maximum since the last info call, and the maximum
+// since start (erts-alloc-facts §8.1).
+type Triple struct{ Cur, Max, MaxEver uint64 }
+
+func (t *Triple) add(n uint64) {
+	t.Cur += n
+	if t.Cur > t.Max {
+		t.Max = t.Cur
+	}
+	if t.Cur > t.MaxEver {
+		t.MaxEver = t.Cur
+	}
+}
+
+func (t *Triple) sub(n uint64) { t.Cur -= n }
+
+// ResetMax is what an info call does after reporting: max := current.
+func (t *Triple) ResetMax() { t.Max = t.Cur }
+
+// CarrierStats are the mbcs or sbcs statistics of one instance.
+type CarrierStats struct {
+	Blocks       Triple // allocated blocks
+	BlocksSize   Triple // their sizes, header and tag included
+	Carriers     Triple
+	CarriersSize Triple
+	MsegCarriers uint64
+	MsegSize     uint64
+	SysCarriers  uint64
+	SysSize      uint64
+}
+
+// carrierAdded records a new carrier of size bytes.
+func (s *CarrierStats) carrierAdded(size uint64, mseg bool) {
+	if mseg {
+		s.MsegCarriers++
+		s.MsegSize += size
+	} else {
+		s.SysCarriers++
+		s.SysSize += size
+	}
+	s.Carriers.add(1)
+	s.CarriersSize.add(size)
+}
+
+// carrierRemoved records that a carrier of size bytes went away.
+func (s *CarrierStats) carrierRemoved(size uint64, mseg bool) {
+	if mseg {
+		s.MsegCarriers--
+		s.MsegSize -= size
+	} else {
+		s.SysCarriers--
+		s.SysSize -= size
+	}
+	s.Carriers.sub(1)
+	s.CarriersSize.sub(size)
+}
+
+func (s *CarrierStats) blockAdded(size uint64) {
+	s.Blocks.add(1)
+	s.BlocksSize.add(size)
+}
+
+func (s *CarrierStats) blockRemoved(size uint64) {
+	s.Blocks.sub(1)
+	s.BlocksSize.sub(size)
+}
+
+// Calls are the call counters of one instance (§8.1).
+type Calls struct {
+	Alloc, Free, Realloc                uint64
+	MsegAlloc, MsegDealloc, MsegRealloc uint64
+	SysAlloc, SysFree, SysRealloc       uint64
+}
+
+// Stats are the statistics of one instance.
+type Stats struct {
+	MBCs  CarrierStats
+	SBCs  CarrierStats
+	Calls Calls
+}

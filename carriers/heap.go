@@ -1,0 +1,160 @@
+// Package carriers holds the memory a simulated node is made of: carriers and
+// the blocks inside them (heap.go), and the segment layer that gives carriers
+// their addresses — sys_alloc, mseg_alloc with its segment cache and the
+// super carrier (space*.go, mseg*.go, sys*.go, mmap*.go).
+//
+// # Blocks and carriers
+//
+// Every block and every carrier of a node lives in one Heap: two slices of
+// small structs linked by int32 indexes, so that the simulator allocates
+// nothing per operation in steady state and the garbage collector sees two
+// big slices instead of millions of pointers. A freed slot goes on a free
+// list and is reused by the next block (or carrier) created.
+//
+// A block is what alloc_util calls a block (erts-alloc-facts §4): a header
+// word, user data, and for a free block the strategy's bookkeeping and a
+// footer. The simulator keeps its address and size and, instead of boundary
+// tags, explicit links to its physical neighbours in the carrier (Prev, Next):
+// the runtime finds a free previous block through its footer and the
+// PREV_FREE flag, the simulator through Prev; the result is the same.
+//
+// While a block is allocated, U holds the caller's tag (the trace ID). While
+// it is free, U and L, R, P, X belong to the strategy that indexes it (tree
+// links, equal-size lists, bucket lists, subtree maxima).
+//
+// A carrier (§3) is a multiblock carrier (MBC) holding a chain of blocks that
+// tiles it from the strategy's MBC header size to its end, or a single-block
+// carrier (SBC) holding one block at offset 32.
+package carriers
+
+// Nil is the null index of the heap's links.
+const Nil int32 = -1
+
+// Block flags.
+const (
+	// BlkFree marks a free block.
+	BlkFree uint32 = 1 << iota
+	// BlkRed is the colour bit of red-black tree nodes (strategies).
+	BlkRed
+	// BlkMember marks a free block that hangs in an equal-size list behind a
+	// tree node instead of being a tree node itself (bf, aoffcbf family).
+	BlkMember
+)
+
+// Block is one block of a carrier. 56 bytes.
+type Block struct {
+	Addr uint64 // address of the block header
+	Size uint64 // block size, header (and tag) included
+	// U is the caller's tag while allocated; the strategy's word while free
+	// (for the aoff family: the largest block size in the subtree).
+	U     uint64
+	Crr   int32  // carrier holding the block
+	Prev  int32  // physically previous block in the carrier, or Nil
+	Next  int32  // physically next block in the carrier, or Nil (last block)
+	Flags uint32 // BlkFree, BlkRed, BlkMember
+	// Strategy links while free: tree left, right, parent and the head of
+	// the equal-size list (tree nodes), or list prev/next in L/R (list
+	// members, bucket lists).
+	L, R, P, X int32
+}
+
+// Free reports whether the block is free.
+func (b *Block) Free() bool { return b.Flags&BlkFree != 0 }
+
+// Carrier kinds.
+const (
+	MBC = false
+	SBC = true
+)
+
+// Carrier is one multiblock or single-block carrier.
+type Carrier struct {
+	Addr uint64 // start address (the carrier header)
+	Size uint64 // carrier size in bytes
+	// Birth is the carrier's creation number in its node: the order of the
+	// runtime's monotonic creation timestamps (ageff* strategies).
+	Birth uint64
+	First int32 // first block
+	Inst  int32 // instance that employs the carrier
+	SBC   bool  // single-block carrier
+	Mseg  bool  // segment from mseg_alloc (else sys_alloc)
+	Main  bool  // the instance's main carrier: never released
+	// Employer's carrier list, in creation order (the runtime's mbc_list /
+	// sbc_list); gf's "last aux MBC" is the tail of the MBC list.
+	ListPrev, ListNext int32
+	// Strategy data (aoff family): root of the carrier's block tree, the
+	// carrier's largest free block, and its position in the strategy's
+	// carrier order.
+	Root    int32
+	MaxFree uint64
+	Pos     int32
+	// Allocated blocks in the carrier and their total size.
+	Blocks     uint64
+	BlocksSize uint64
+}
+
+// Heap is the arena of all blocks and carriers of a node.
+type Heap struct {
+	Blocks   []Block
+	Carriers []Carrier
+	freeBlk  int32 // free slot list through Block.Next
+	freeCrr  int32 // free slot list through Carrier.ListNext
+	births   uint64
+	liveCrr  int
+}
+
+// NewHeap returns an empty heap.
+func NewHeap() *Heap { return &Heap{freeBlk: Nil, freeCrr: Nil} }
+
+// Blk returns the block at index i.
+func (h *Heap) Blk(i int32) *Block { return &h.Blocks[i] }
+
+// Crr returns the carrier at index i.
+func (h *Heap) Crr(i int32) *Carrier { return &h.Carriers[i] }
+
+// NewBlock returns the index of a fresh zeroed block slot.
+func (h *Heap) NewBlock() int32 {
+	if i := h.freeBlk; i != Nil {
+		h.freeBlk = h.Blocks[i].Next
+		h.Blocks[i] = Block{Crr: Nil, Prev: Nil, Next: Nil, L: Nil, R: Nil, P: Nil, X: Nil}
+		return i
+	}
+	h.Blocks = append(h.Blocks, Block{Crr: Nil, Prev: Nil, Next: Nil, L: Nil, R: Nil, P: Nil, X: Nil})
+	return int32(len(h.Blocks) - 1)
+}
+
+// FreeBlock returns block slot i to the arena.
+func (h *Heap) FreeBlock(i int32) {
+	b := &h.Blocks[i]
+	*b = Block{Crr: Nil, Next: h.freeBlk}
+	h.freeBlk = i
+}
+
+// NewCarrier returns the index of a fresh carrier slot with the given
+// placement, stamped with the next birth number.
+func (h *Heap) NewCarrier(addr, size uint64, sbc, mseg bool) int32 {
+	h.births++
+	c := Carrier{Addr: addr, Size: size, SBC: sbc, Mseg: mseg, Birth: h.births,
+		First: Nil, Inst: -1, ListPrev: Nil, ListNext: Nil, Root: Nil, Pos: Nil}
+	h.liveCrr++
+	if i := h.freeCrr; i != Nil {
+		h.freeCrr = h.Carriers[i].ListNext
+		h.Carriers[i] = c
+		return i
+	}
+	h.Carriers = append(h.Carriers, c)
+	return int32(len(h.Carriers) - 1)
+}
+
+// FreeCarrier returns carrier slot i to the arena.
+func (h *Heap) FreeCarrier(i int32) {
+	h.Carriers[i] = Carrier{Inst: -2, ListNext: h.freeCrr, First: Nil}
+	h.freeCrr = i
+	h.liveCrr--
+}
+
+// LiveCarrier reports whether slot i holds a carrier.
+func (h *Heap) LiveCarrier(i int32) bool { return h.Carriers[i].Inst != -2 }
+
+// Carriers returns the number of live carriers.
+func (h *Heap) LiveCarriers() int { return h.liveCrr }

@@ -1,0 +1,131 @@
+package workloads
+
+import (
+	"fmt"
+
+	"alloclab/allocator"
+	"alloclab/carriers"
+)
+
+// Target is what a workload is replayed on: a simulated node or a single
+// allocator instance (allocator.Single). Blocks are named by their index in
+// the target's heap; the tag given to Alloc is the trace ID and stays with
+// the block (carriers.Block.U) through reallocs.
+type Target interface {
+	Heap() *carriers.Heap
+	// Alloc returns the new block, or carriers.Nil when the allocator
+	// returns NULL.
+	Alloc(t allocator.Type, sched uint32, size, tag uint64) int32
+	// Realloc returns the block now holding the data, or carriers.Nil
+	// (the block is then unchanged).
+	Realloc(b int32, size uint64, sched uint32) int32
+	Free(b int32, sched uint32)
+	// Advance moves the simulated clock to nanos since the start.
+	Advance(nanos uint64)
+}
+
+// Replayer applies a stream of ops to a Target, keeping the map from trace
+// IDs to blocks.
+type Replayer struct {
+	t    Target
+	ids  *idIndex
+	name string
+	ops  int
+}
+
+// NewReplayer returns a replayer for t. name is used in error messages of
+// ops that do not come from a Reader.
+func NewReplayer(t Target, name string) *Replayer {
+	return &Replayer{t: t, ids: newIDIndex(t.Heap()), name: name}
+}
+
+// Live is the LiveSet of the replay: trace IDs of live blocks.
+func (r *Replayer) Live(id uint64) bool { return r.ids.Live(id) }
+
+// LiveBlocks returns the number of live blocks.
+func (r *Replayer) LiveBlocks() int { return r.ids.Len() }
+
+// Ops returns the number of a/r/f ops applied.
+func (r *Replayer) Ops() int { return r.ops }
+
+// Block returns the block of live trace ID id, or carriers.Nil.
+func (r *Replayer) Block(id uint64) int32 {
+	b, _ := r.ids.get(id)
+	return b
+}
+
+// Apply applies one op. Directives are ignored here (the caller reads
+// them). It returns a *SyntaxError for an op that names a block wrongly
+// and an *AllocError when the allocator returns NULL.
+func (r *Replayer) Apply(op Op) error {
+	switch op.Kind {
+	case Alloc:
+		if r.ids.Live(op.ID) {
+			return r.errorf(op, "a: ID %d is still live", op.ID)
+		}
+		r.ops++
+		b := r.t.Alloc(op.Type, op.Sched, op.Size, op.ID)
+		if b == carriers.Nil {
+			return &AllocError{File: r.name, Line: op.Line, Msg: fmt.Sprintf("allocation of %d bytes failed (the allocator returned NULL)", op.Size)}
+		}
+		r.ids.put(op.ID, b)
+	case Realloc:
+		b, slot := r.ids.get(op.ID)
+		if b == carriers.Nil {
+			return r.errorf(op, "r: ID %d is not live", op.ID)
+		}
+		r.ops++
+		nb := r.t.Realloc(b, op.Size, op.Sched)
+		if nb == carriers.Nil {
+			return &AllocError{File: r.name, Line: op.Line, Msg: fmt.Sprintf("realloc of ID %d to %d bytes failed (the allocator returned NULL)", op.ID, op.Size)}
+		}
+		r.ids.move(slot, nb)
+	case Free:
+		b, _ := r.ids.get(op.ID)
+		if b == carriers.Nil {
+			return r.errorf(op, "f: ID %d is not live", op.ID)
+		}
+		r.ops++
+		r.ids.del(op.ID)
+		r.t.Free(b, op.Sched)
+	case Time:
+		r.t.Advance(op.Nanos)
+	}
+	return nil
+}
+
+func (r *Replayer) errorf(op Op, format string, args ...any) error {
+	return &SyntaxError{File: r.name, Line: op.Line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// AllocError reports an operation the simulated allocator failed (the
+// runtime would have returned NULL).
+type AllocError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *AllocError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// Replay reads every op of rd and applies it to the replayer. Directives
+// are passed to onDirective when it is not nil. It stops at the first error.
+func (r *Replayer) Replay(rd *Reader, onDirective func(Op) error) error {
+	rd.SetLiveSet(r)
+	r.name = rd.name
+	for rd.Scan() {
+		op := rd.Op()
+		if op.Kind == Directive {
+			if onDirective != nil {
+				if err := onDirective(op); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := r.Apply(op); err != nil {
+			return err
+		}
+	}
+	return rd.Err()
+}
