@@ -23,10 +23,13 @@ type Single struct {
 // the segment layer configuration.
 func NewSingle(opts Options, util UtilOptions, sc carriers.SpaceConfig) (*Single, error) {
 	sc.MsegInstances = 1
+	if err := carriers.CheckConfig(sc); err != nil {
+		return nil, &ConfigError{err}
+	}
 	s := &Single{heap: carriers.NewHeap(), space: carriers.NewSpace(sc)}
 	in, ok := NewInstance(Test, 0, 0, opts, util, s.heap, s.space, 0, true)
 	if !ok {
-		return nil, fmt.Errorf("cannot create the main carrier (%d bytes): no segment source could provide it", opts.MMBCS)
+		return nil, &ConfigError{fmt.Errorf("cannot create the main carrier (mmbcs %d bytes): no segment source could provide it", opts.MMBCS)}
 	}
 	s.inst = in
 	return s, nil
@@ -60,3 +63,9 @@ func (s *Single) Free(b int32, sched uint32) { s.inst.Free(b) }
 // Advance moves the simulated clock. The test allocator has no timers (the
 // oracle's replay runs with no aux work), so nothing happens.
 func (s *Single) Advance(nanos uint64) {}
+
+// ConfigError is a configuration the runtime would refuse to start with.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }

@@ -307,8 +307,29 @@ type Space struct {
 	sys    spSys
 }
 
+// CheckConfig reports why a node with cfg could not start, or nil: like
+// the runtime ("erts_mmap: No space for segments in super carrier"), it
+// refuses a super carrier too small for its descriptor area and one that
+// does not fit the simulated address space.
+func CheckConfig(cfg SpaceConfig) error {
+	if cfg.SCS == 0 {
+		return nil
+	}
+	sz := spCeil(cfg.SCS, spPage)
+	if max(cfg.SCRFSD, 100)*spDescSize+spSAUnit+spPage > sz {
+		return fmt.Errorf("+MMscs %d: no space for segments in a super carrier of %d bytes (its descriptor area takes +MMscrfsd x 64 = %d bytes)",
+			cfg.SCS>>20, sz, max(cfg.SCRFSD, 100)*spDescSize)
+	}
+	var os spOS
+	os.init()
+	if _, ok := os.mmap(sz); !ok {
+		return fmt.Errorf("+MMscs %d: failed to create a super carrier of %d bytes", cfg.SCS>>20, sz)
+	}
+	return nil
+}
+
 // NewSpace creates the address space. It panics if the super carrier does
-// not fit (the runtime refuses to start).
+// not fit (the runtime refuses to start); CheckConfig tells beforehand.
 func NewSpace(cfg SpaceConfig) *Space {
 	cfg.MCS = min(max(cfg.MCS, 0), spMaxCacheSize)
 	cfg.SCRFSD = max(cfg.SCRFSD, 100)

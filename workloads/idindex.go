@@ -42,66 +42,68 @@ func (x *idIndex) home(id uint64) int {
 	return int((id * 0x9E3779B97F4A7C15) >> x.shift)
 }
 
-// find returns the slot holding id, or -1.
-func (x *idIndex) find(id uint64) int {
+// lookup probes for id once: it returns the slot holding id (found), or
+// the empty slot where id would be inserted.
+func (x *idIndex) lookup(id uint64) (slot int, found bool) {
 	mask := len(x.slots) - 1
 	bs := x.heap.Blocks
 	for i := x.home(id); ; i = (i + 1) & mask {
 		b := x.slots[i]
 		if b == carriers.Nil {
-			return -1
+			return i, false
 		}
 		if bs[b].U == id {
-			return i
+			return i, true
 		}
 	}
 }
 
-// Live reports whether id names a live block (the trace reader's LiveSet).
-func (x *idIndex) Live(id uint64) bool { return x.find(id) >= 0 }
-
-// get returns the block of a live id and its slot, or (Nil, -1).
-func (x *idIndex) get(id uint64) (int32, int) {
-	if i := x.find(id); i >= 0 {
-		return x.slots[i], i
-	}
-	return carriers.Nil, -1
+// Live reports whether id names a live block.
+func (x *idIndex) Live(id uint64) bool {
+	_, ok := x.lookup(id)
+	return ok
 }
 
-// move records that the id in slot i now lives in block b. The slot must
-// come from get before the old block lost its tag (a realloc that moves
-// frees the old block).
-func (x *idIndex) move(i int, b int32) { x.slots[i] = b }
+// get returns the block of a live id, or Nil.
+func (x *idIndex) get(id uint64) int32 {
+	if i, ok := x.lookup(id); ok {
+		return x.slots[i]
+	}
+	return carriers.Nil
+}
 
-// put records that block b (whose tag is id) holds id, replacing the
-// block id had.
-func (x *idIndex) put(id uint64, b int32) {
-	if i := x.find(id); i >= 0 {
-		x.slots[i] = b
-		return
-	}
-	if 4*(x.n+1) > 3*len(x.slots) {
+// insertAt stores block b, whose tag is id, in the empty slot that lookup
+// returned for id.
+func (x *idIndex) insertAt(slot int, id uint64, b int32) {
+	if 8*(x.n+1) > 7*len(x.slots) {
+		// Linear probing stays fast up to 7/8 full with this hash; a
+		// larger table would cost memory per live block.
 		x.resize(2 * len(x.slots))
+		slot, _ = x.lookup(id)
 	}
-	mask := len(x.slots) - 1
-	i := x.home(id)
-	for x.slots[i] != carriers.Nil {
-		i = (i + 1) & mask
-	}
-	x.slots[i] = b
+	x.slots[slot] = b
 	x.n++
 }
 
-// del forgets id. Call it before the block is freed (its tag is read).
-func (x *idIndex) del(id uint64) {
-	i := x.find(id)
-	if i < 0 {
-		return
+// put records that block b (whose tag is id) holds id.
+func (x *idIndex) put(id uint64, b int32) {
+	if i, ok := x.lookup(id); ok {
+		x.slots[i] = b
+	} else {
+		x.insertAt(i, id, b)
 	}
+}
+
+// move records that the id in slot i now lives in block b. The slot must
+// come from lookup before the old block lost its tag (a realloc that moves
+// frees the old block).
+func (x *idIndex) move(i int, b int32) { x.slots[i] = b }
+
+// deleteAt empties slot i, moving later entries of its probe run back
+// where their home position allows (backward-shift deletion).
+func (x *idIndex) deleteAt(i int) {
 	mask := len(x.slots) - 1
 	bs := x.heap.Blocks
-	// Backward-shift: move later entries of the probe run into the hole
-	// when their home position allows it.
 	for j := (i + 1) & mask; ; j = (j + 1) & mask {
 		b := x.slots[j]
 		if b == carriers.Nil {

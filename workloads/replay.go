@@ -31,6 +31,12 @@ type Replayer struct {
 	ids  *idIndex
 	name string
 	ops  int
+	// The last Live query, so that the op the reader just checked is not
+	// looked up again: valid until the index changes.
+	qID    uint64
+	qSlot  int
+	qFound bool
+	qValid bool
 }
 
 // NewReplayer returns a replayer for t. name is used in error messages of
@@ -40,7 +46,18 @@ func NewReplayer(t Target, name string) *Replayer {
 }
 
 // Live is the LiveSet of the replay: trace IDs of live blocks.
-func (r *Replayer) Live(id uint64) bool { return r.ids.Live(id) }
+func (r *Replayer) Live(id uint64) bool {
+	_, found := r.lookup(id)
+	return found
+}
+
+func (r *Replayer) lookup(id uint64) (int, bool) {
+	if !r.qValid || r.qID != id {
+		r.qSlot, r.qFound = r.ids.lookup(id)
+		r.qID, r.qValid = id, true
+	}
+	return r.qSlot, r.qFound
+}
 
 // LiveBlocks returns the number of live blocks.
 func (r *Replayer) LiveBlocks() int { return r.ids.Len() }
@@ -49,10 +66,7 @@ func (r *Replayer) LiveBlocks() int { return r.ids.Len() }
 func (r *Replayer) Ops() int { return r.ops }
 
 // Block returns the block of live trace ID id, or carriers.Nil.
-func (r *Replayer) Block(id uint64) int32 {
-	b, _ := r.ids.get(id)
-	return b
-}
+func (r *Replayer) Block(id uint64) int32 { return r.ids.get(id) }
 
 // Apply applies one op. Directives are ignored here (the caller reads
 // them). It returns a *SyntaxError for an op that names a block wrongly
@@ -60,7 +74,8 @@ func (r *Replayer) Block(id uint64) int32 {
 func (r *Replayer) Apply(op Op) error {
 	switch op.Kind {
 	case Alloc:
-		if r.ids.Live(op.ID) {
+		slot, live := r.lookup(op.ID)
+		if live {
 			return r.errorf(op, "a: ID %d is still live", op.ID)
 		}
 		r.ops++
@@ -68,25 +83,28 @@ func (r *Replayer) Apply(op Op) error {
 		if b == carriers.Nil {
 			return &AllocError{File: r.name, Line: op.Line, Msg: fmt.Sprintf("allocation of %d bytes failed (the allocator returned NULL)", op.Size)}
 		}
-		r.ids.put(op.ID, b)
+		r.ids.insertAt(slot, op.ID, b)
+		r.qValid = false
 	case Realloc:
-		b, slot := r.ids.get(op.ID)
-		if b == carriers.Nil {
+		slot, live := r.lookup(op.ID)
+		if !live {
 			return r.errorf(op, "r: ID %d is not live", op.ID)
 		}
 		r.ops++
-		nb := r.t.Realloc(b, op.Size, op.Sched)
+		nb := r.t.Realloc(r.ids.slots[slot], op.Size, op.Sched)
 		if nb == carriers.Nil {
 			return &AllocError{File: r.name, Line: op.Line, Msg: fmt.Sprintf("realloc of ID %d to %d bytes failed (the allocator returned NULL)", op.ID, op.Size)}
 		}
 		r.ids.move(slot, nb)
 	case Free:
-		b, _ := r.ids.get(op.ID)
-		if b == carriers.Nil {
+		slot, live := r.lookup(op.ID)
+		if !live {
 			return r.errorf(op, "f: ID %d is not live", op.ID)
 		}
 		r.ops++
-		r.ids.del(op.ID)
+		b := r.ids.slots[slot]
+		r.ids.deleteAt(slot)
+		r.qValid = false
 		r.t.Free(b, op.Sched)
 	case Time:
 		r.t.Advance(op.Nanos)

@@ -111,7 +111,7 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
 	opts := fl.ApplyTo(allocator.Test, allocator.GenericDefaults())
 	sys, err := allocator.NewSingle(opts, fl.Util(allocator.DefaultUtilOptions()), spaceConfig(fl))
 	if err != nil {
-		return err
+		return userErr(err)
 	}
 	var in io.Reader
 	name := path
