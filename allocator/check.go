@@ -41,8 +41,8 @@ func (in *Instance) Check() error {
 				return fmt.Errorf("MBC %d: block %d names carrier %d", c, b, blk.Crr)
 			case blk.Addr != addr:
 				return fmt.Errorf("MBC %d: block %d at %#x, want %#x (gap or overlap)", c, b, blk.Addr, addr)
-			case blk.Size < in.minBlk || blk.Size%unit != 0:
-				return fmt.Errorf("MBC %d: block %d has size %d", c, b, blk.Size)
+			case blk.Size() < in.minBlk || blk.Size()%unit != 0:
+				return fmt.Errorf("MBC %d: block %d has size %d", c, b, blk.Size())
 			case blk.Free() && wasFree:
 				return fmt.Errorf("MBC %d: free blocks %d and %d are adjacent", c, pb, b)
 			}
@@ -51,10 +51,10 @@ func (in *Instance) Check() error {
 				free++
 			} else {
 				n++
-				size += blk.Size
-				mbc.blockAdded(blk.Size)
+				size += blk.Size()
+				mbc.blockAdded(blk.Size())
 			}
-			addr += blk.Size
+			addr += blk.Size()
 		}
 		if addr != cr.Addr+cr.Size {
 			return fmt.Errorf("MBC %d: blocks end at %#x, carrier at %#x", c, addr, cr.Addr+cr.Size)
@@ -80,11 +80,11 @@ func (in *Instance) Check() error {
 		b := cr.First
 		blk := &h.Blocks[b]
 		if blk.Next != nilIdx || blk.Prev != nilIdx || blk.Crr != c || blk.Free() ||
-			blk.Addr != cr.Addr+sbcHdr || blk.Addr+blk.Size > cr.Addr+cr.Size {
+			blk.Addr != cr.Addr+sbcHdr || blk.Addr+blk.Size() > cr.Addr+cr.Size {
 			return fmt.Errorf("SBC %d: bad block %d", c, b)
 		}
 		sbc.carrierAdded(cr.Size, cr.Mseg)
-		sbc.blockAdded(blk.Size)
+		sbc.blockAdded(blk.Size())
 	}
 	n, err := in.strat.Check()
 	if err != nil {

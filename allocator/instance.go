@@ -228,23 +228,22 @@ func (in *Instance) mbcAlloc(size uint64) int32 {
 // is at least a minimum block (§4.4); otherwise the whole block is taken.
 func (in *Instance) finalize(b int32, want uint64) {
 	h := in.heap
-	if org := h.Blocks[b].Size; org >= want+in.minBlk {
+	if org := h.Blocks[b].Size(); org >= want+in.minBlk {
 		r := h.NewBlock() // may move h.Blocks: no pointers held across
 		bs := h.Blocks
 		bb, rb := &bs[b], &bs[r]
-		rb.Addr, rb.Size, rb.Crr = bb.Addr+want, org-want, bb.Crr
-		rb.Flags = carriers.BlkFree
+		rb.Addr, rb.Hdr, rb.Crr = bb.Addr+want, (org-want)|carriers.BlkFree, bb.Crr
 		rb.Prev, rb.Next = b, bb.Next
 		if bb.Next != nilIdx {
 			bs[bb.Next].Prev = r
 		}
 		bb.Next = r
-		bb.Size = want
+		bb.SetSize(want)
 		in.strat.Link(r)
 	}
 	bb := &h.Blocks[b]
-	bb.Flags = 0
-	in.blockAdded(bb.Crr, bb.Size)
+	bb.SetAllocated()
+	in.blockAdded(bb.Crr, bb.Size())
 }
 
 func (in *Instance) blockAdded(c int32, size uint64) {
@@ -277,7 +276,7 @@ func (in *Instance) unchain(b int32) {
 }
 
 func (in *Instance) isFree(b int32) bool {
-	return b != nilIdx && in.heap.Blocks[b].Flags&carriers.BlkFree != 0
+	return b != nilIdx && in.heap.Blocks[b].Free()
 }
 
 // mbcFree is mbc_free (§4.5): merge with a free previous block, then with a
@@ -286,17 +285,17 @@ func (in *Instance) isFree(b int32) bool {
 func (in *Instance) mbcFree(b int32) {
 	h := in.heap
 	c := h.Blocks[b].Crr
-	in.blockRemoved(c, h.Blocks[b].Size)
-	h.Blocks[b].Flags = carriers.BlkFree
+	in.blockRemoved(c, h.Blocks[b].Size())
+	h.Blocks[b].SetFreeOnly()
 	if p := h.Blocks[b].Prev; in.isFree(p) {
 		in.strat.Unlink(p)
-		h.Blocks[p].Size += h.Blocks[b].Size
+		h.Blocks[p].Hdr += h.Blocks[b].Size()
 		in.unchain(b)
 		b = p
 	}
 	if n := h.Blocks[b].Next; in.isFree(n) {
 		in.strat.Unlink(n)
-		h.Blocks[b].Size += h.Blocks[n].Size
+		h.Blocks[b].Hdr += h.Blocks[n].Size()
 		in.unchain(n)
 	}
 	if h.Blocks[b].Prev == nilIdx && h.Blocks[b].Next == nilIdx && c != in.main {
@@ -311,7 +310,7 @@ func (in *Instance) mbcFree(b int32) {
 func (in *Instance) mbcRealloc(b int32, size uint64) int32 {
 	h := in.heap
 	want := in.BlockSize(size)
-	old := h.Blocks[b].Size
+	old := h.Blocks[b].Size()
 	if want == old {
 		return b
 	}
@@ -334,10 +333,10 @@ func (in *Instance) mbcRealloc(b int32, size uint64) int32 {
 			cand, candSz = b, old
 			if prevFree {
 				cand = prev
-				candSz += h.Blocks[prev].Size
+				candSz += h.Blocks[prev].Size()
 			}
 			if nextFree {
-				candSz += h.Blocks[next].Size
+				candSz += h.Blocks[next].Size()
 			}
 			nb = in.strat.Get(want, cand, candSz)
 			if nb != nilIdx || cand != b {
@@ -351,7 +350,7 @@ func (in *Instance) mbcRealloc(b int32, size uint64) int32 {
 			return b
 		}
 		in.blockRemoved(c, old)
-		h.Blocks[b].Size = want
+		h.Blocks[b].SetSize(want)
 		in.blockAdded(c, want)
 		var t int32
 		if nextFree {
@@ -360,37 +359,36 @@ func (in *Instance) mbcRealloc(b int32, size uint64) int32 {
 		} else {
 			t = h.NewBlock()
 			bs := h.Blocks
-			bs[t].Crr, bs[t].Flags = c, carriers.BlkFree
+			bs[t].Crr, bs[t].Hdr = c, carriers.BlkFree
 			bs[t].Prev, bs[t].Next = b, next
 			if next != nilIdx {
 				bs[next].Prev = t
 			}
 			bs[b].Next = t
-			bs[t].Size = 0
 		}
 		bs := h.Blocks
 		bs[t].Addr = bs[b].Addr + want
-		bs[t].Size += tail
+		bs[t].Hdr += tail
 		in.strat.Link(t)
 		return b
 	}
 	// Grow into a free next block if it reaches; a rest below the
 	// minimum block is absorbed.
-	if nextFree && want <= old+h.Blocks[next].Size {
+	if nextFree && want <= old+h.Blocks[next].Size() {
 		in.strat.Unlink(next)
 		bs := h.Blocks
-		rest := bs[next].Size - (want - old)
+		rest := bs[next].Size() - (want - old)
 		in.blockRemoved(c, old)
 		if rest < in.minBlk {
-			bs[b].Size = old + bs[next].Size
+			bs[b].SetSize(old + bs[next].Size())
 			in.unchain(next)
 		} else {
-			bs[b].Size = want
+			bs[b].SetSize(want)
 			bs[next].Addr = bs[b].Addr + want
-			bs[next].Size = rest
+			bs[next].SetSize(rest)
 			in.strat.Link(next)
 		}
-		in.blockAdded(c, h.Blocks[b].Size)
+		in.blockAdded(c, h.Blocks[b].Size())
 		return b
 	}
 	// Grow elsewhere: with a free previous block, the candidate is the
@@ -398,9 +396,9 @@ func (in *Instance) mbcRealloc(b int32, size uint64) int32 {
 	cand = nilIdx
 	if prevFree {
 		cand = prev
-		candSz = old + h.Blocks[prev].Size
+		candSz = old + h.Blocks[prev].Size()
 		if nextFree {
-			candSz += h.Blocks[next].Size
+			candSz += h.Blocks[next].Size()
 		}
 	}
 	if candSz < want {
@@ -429,13 +427,13 @@ func (in *Instance) moveTo(b, nb int32, want uint64, prevFree, nextFree bool) in
 	// Slide back: unlink prev, then next; the merged area is finalized
 	// (statistics: the new block is added before the old one is removed).
 	c := h.Blocks[b].Crr
-	old := h.Blocks[b].Size
+	old := h.Blocks[b].Size()
 	p := h.Blocks[b].Prev
 	in.strat.Unlink(p)
-	h.Blocks[p].Size += old
+	h.Blocks[p].Hdr += old
 	if n := h.Blocks[b].Next; nextFree {
 		in.strat.Unlink(n)
-		h.Blocks[p].Size += h.Blocks[n].Size
+		h.Blocks[p].Hdr += h.Blocks[n].Size()
 		in.unchain(n)
 	}
 	in.unchain(b)
@@ -449,7 +447,7 @@ func (in *Instance) resizeSBC(b int32, size uint64) int32 {
 	h := in.heap
 	c := h.Blocks[b].Crr
 	cr := h.Carriers[c]
-	oldBlk := h.Blocks[b].Size
+	oldBlk := h.Blocks[b].Size()
 	want := in.BlockSize(size)
 	st := &in.Stats.SBCs
 	st.carrierRemoved(cr.Size, cr.Mseg)
@@ -487,7 +485,7 @@ func (in *Instance) resizeSBC(b int32, size uint64) int32 {
 	ncr := &h.Carriers[c]
 	ncr.Addr, ncr.Size = addr, csz
 	h.Blocks[b].Addr = addr + sbcHdr
-	h.Blocks[b].Size = want
+	h.Blocks[b].SetSize(want)
 	st.carrierAdded(csz, cr.Mseg)
 	st.blockAdded(want)
 	ncr.Blocks, ncr.BlocksSize = 1, want
@@ -614,14 +612,14 @@ func (in *Instance) createCarrier(umem uint64, fl cflags) int32 {
 	cr.Inst, cr.First = in.id, b
 	bb.Crr = c
 	if sbc {
-		bb.Addr, bb.Size = addr+sbcHdr, blk
+		bb.Addr, bb.Hdr = addr+sbcHdr, blk
 		cr.Blocks, cr.BlocksSize = 1, blk
 		in.Stats.SBCs.carrierAdded(size, useMseg)
 		in.Stats.SBCs.blockAdded(blk)
 		in.linkCarrier(&in.sbcHead, &in.sbcTail, c)
 		return b
 	}
-	bb.Addr, bb.Size, bb.Flags = addr+in.mbcHdr, (size-in.mbcHdr)&^(unit-1), carriers.BlkFree
+	bb.Addr, bb.Hdr = addr+in.mbcHdr, (size-in.mbcHdr)&^(unit-1)|carriers.BlkFree
 	cr.Main = fl&cfMain != 0
 	if cr.Main {
 		in.main = c
@@ -686,7 +684,7 @@ func (in *Instance) destroyMBC(c int32) {
 func (in *Instance) destroySBC(c int32) {
 	h := in.heap
 	cr := h.Carriers[c]
-	in.Stats.SBCs.blockRemoved(h.Blocks[cr.First].Size)
+	in.Stats.SBCs.blockRemoved(h.Blocks[cr.First].Size())
 	in.Stats.SBCs.carrierRemoved(cr.Size, cr.Mseg)
 	in.unlinkCarrier(&in.sbcHead, &in.sbcTail, c)
 	in.release(cr.Addr, cr.Size, cr.Mseg, true)

@@ -19,7 +19,7 @@
 // PREV_FREE flag, the simulator through Prev; the result is the same.
 //
 // While a block is allocated, U holds the caller's tag (the trace ID). While
-// it is free, U and L, R, P, X belong to the strategy that indexes it (tree
+// it is free, U and L, R, P belong to the strategy that indexes it (tree
 // links, equal-size lists, bucket lists, subtree maxima).
 //
 // A carrier (§3) is a multiblock carrier (MBC) holding a chain of blocks that
@@ -30,36 +30,79 @@ package carriers
 // Nil is the null index of the heap's links.
 const Nil int32 = -1
 
-// Block flags.
+// Block flags, kept in the low three bits of Block.Hdr as the runtime keeps
+// its THIS_FREE, PREV_FREE and LAST_BLK flags in the header word (block
+// sizes are multiples of 8; erts-alloc-facts §4.1).
 const (
 	// BlkFree marks a free block.
-	BlkFree uint32 = 1 << iota
+	BlkFree uint64 = 1 << iota
 	// BlkRed is the colour bit of red-black tree nodes (strategies).
 	BlkRed
 	// BlkMember marks a free block that hangs in an equal-size list behind a
 	// tree node instead of being a tree node itself (bf, aoffcbf family).
 	BlkMember
+
+	flagMask = BlkFree | BlkRed | BlkMember
 )
 
-// Block is one block of a carrier. 56 bytes.
+// Block is one block of a carrier: 48 bytes.
 type Block struct {
 	Addr uint64 // address of the block header
-	Size uint64 // block size, header (and tag) included
-	// U is the caller's tag while allocated; the strategy's word while free
-	// (for the aoff family: the largest block size in the subtree).
-	U     uint64
-	Crr   int32  // carrier holding the block
-	Prev  int32  // physically previous block in the carrier, or Nil
-	Next  int32  // physically next block in the carrier, or Nil (last block)
-	Flags uint32 // BlkFree, BlkRed, BlkMember
-	// Strategy links while free: tree left, right, parent and the head of
-	// the equal-size list (tree nodes), or list prev/next in L/R (list
-	// members, bucket lists).
-	L, R, P, X int32
+	// Hdr is the block size (header and tag included, a multiple of 8)
+	// with the Blk* flags in its low three bits.
+	Hdr uint64
+	// U is the caller's tag while the block is allocated. While it is free
+	// it belongs to the strategy: the low 32 bits hold the largest block
+	// size in the node's subtree (aoff family; a Uint32 in the runtime
+	// too), the high 32 bits the first block of a tree node's equal-size
+	// list (bf, cbf); see Max and Head.
+	U    uint64
+	Crr  int32 // carrier holding the block
+	Prev int32 // physically previous block in the carrier, or Nil
+	Next int32 // physically next block in the carrier, or Nil (last block)
+	// Strategy links while free: tree left, right and parent, or list
+	// prev/next in L/R (list members, bucket lists).
+	L, R, P int32
 }
 
+// Size returns the block size in bytes.
+func (b *Block) Size() uint64 { return b.Hdr &^ flagMask }
+
+// SetSize sets the block size, keeping the flags.
+func (b *Block) SetSize(size uint64) { b.Hdr = size | b.Hdr&flagMask }
+
 // Free reports whether the block is free.
-func (b *Block) Free() bool { return b.Flags&BlkFree != 0 }
+func (b *Block) Free() bool { return b.Hdr&BlkFree != 0 }
+
+// Has reports whether flag f is set.
+func (b *Block) Has(f uint64) bool { return b.Hdr&f != 0 }
+
+// Set sets or clears flag f.
+func (b *Block) Set(f uint64, on bool) {
+	if on {
+		b.Hdr |= f
+	} else {
+		b.Hdr &^= f
+	}
+}
+
+// SetAllocated clears every flag: the block is allocated.
+func (b *Block) SetAllocated() { b.Hdr &^= flagMask }
+
+// SetFreeOnly marks the block free and clears the other flags.
+func (b *Block) SetFreeOnly() { b.Hdr = b.Hdr&^flagMask | BlkFree }
+
+// Max returns a free tree node's subtree maximum (aoff family).
+func (b *Block) Max() uint32 { return uint32(b.U) }
+
+// SetMax sets a free tree node's subtree maximum.
+func (b *Block) SetMax(m uint32) { b.U = b.U&^0xffffffff | uint64(m) }
+
+// Head returns the first block of a free tree node's equal-size list.
+func (b *Block) Head() int32 { return int32(b.U >> 32) }
+
+// SetHead sets the first block of a free tree node's equal-size list.
+func (b *Block) SetHead(x int32) { b.U = b.U&0xffffffff | uint64(uint32(x))<<32 }
 
 // Carrier kinds.
 const (
@@ -116,10 +159,10 @@ func (h *Heap) Crr(i int32) *Carrier { return &h.Carriers[i] }
 func (h *Heap) NewBlock() int32 {
 	if i := h.freeBlk; i != Nil {
 		h.freeBlk = h.Blocks[i].Next
-		h.Blocks[i] = Block{Crr: Nil, Prev: Nil, Next: Nil, L: Nil, R: Nil, P: Nil, X: Nil}
+		h.Blocks[i] = Block{Crr: Nil, Prev: Nil, Next: Nil, L: Nil, R: Nil, P: Nil}
 		return i
 	}
-	h.Blocks = append(h.Blocks, Block{Crr: Nil, Prev: Nil, Next: Nil, L: Nil, R: Nil, P: Nil, X: Nil})
+	h.Blocks = append(h.Blocks, Block{Crr: Nil, Prev: Nil, Next: Nil, L: Nil, R: Nil, P: Nil})
 	return int32(len(h.Blocks) - 1)
 }
 

@@ -76,14 +76,14 @@ func (l *Layout) WriteTo(w io.Writer) (int64, error) {
 				st = 'f'
 			} else {
 				blocks++
-				blocksSize += blk.Size
+				blocksSize += blk.Size()
 			}
 			buf = append(buf[:0], "B "...)
 			buf = strconv.AppendInt(buf, int64(n), 10)
 			buf = append(buf, ' ')
 			buf = strconv.AppendUint(buf, blk.Addr-cr.Addr, 10)
 			buf = append(buf, ' ')
-			buf = strconv.AppendUint(buf, blk.Size, 10)
+			buf = strconv.AppendUint(buf, blk.Size(), 10)
 			buf = append(buf, ' ', st, '\n')
 			cw.Write(buf)
 		}

@@ -22,7 +22,7 @@ func (s *af) RemoveCarrier(c int32) {}
 func (s *af) Link(b int32) {
 	bs := s.env.Heap.Blocks
 	h := s.head
-	if h != nilIdx && bs[h].Size > bs[b].Size {
+	if h != nilIdx && bs[h].Size() > bs[b].Size() {
 		n := bs[h].R
 		bs[b].L, bs[b].R = h, n
 		bs[h].R = b
@@ -54,7 +54,7 @@ func (s *af) Unlink(b int32) {
 
 func (s *af) Get(size uint64, cand int32, candSize uint64) int32 {
 	h := s.head
-	if h == nilIdx || s.env.Heap.Blocks[h].Size < size {
+	if h == nilIdx || s.env.Heap.Blocks[h].Size() < size {
 		return nilIdx
 	}
 	s.Unlink(h)

@@ -60,7 +60,7 @@ func (s *aoff) AddCarrier(c int32) {
 	cr := s.t.h.Crr(c)
 	cr.MaxFree = 0
 	if cr.Root != nilIdx {
-		cr.MaxFree = s.t.h.Blocks[cr.Root].U
+		cr.MaxFree = uint64(s.t.h.Blocks[cr.Root].Max())
 	}
 	s.crrs.add(c)
 }
@@ -72,13 +72,13 @@ func (s *aoff) Link(b int32) {
 	c := h.Blocks[b].Crr
 	cr := &h.Carriers[c]
 	if s.lists {
-		if n := findSize(h, cr.Root, h.Blocks[b].Size); n != nilIdx {
+		if n := findSize(h, cr.Root, h.Blocks[b].Size()); n != nilIdx {
 			listPush(h, n, b)
 			return
 		}
 	}
 	s.t.insert(&cr.Root, b)
-	if sz := h.Blocks[b].Size; sz > cr.MaxFree {
+	if sz := h.Blocks[b].Size(); sz > cr.MaxFree {
 		cr.MaxFree = sz
 		s.crrs.update(c)
 	}
@@ -92,9 +92,11 @@ func (s *aoff) Unlink(b int32) {
 		return
 	}
 	s.t.remove(&cr.Root, b)
+	// The carrier's largest free block becomes its root's subtree
+	// maximum (a Uint32 in the runtime: aoff_unlink_free_block).
 	var m uint64
 	if cr.Root != nilIdx {
-		m = h.Blocks[cr.Root].U
+		m = uint64(h.Blocks[cr.Root].Max())
 	}
 	if m != cr.MaxFree {
 		cr.MaxFree = m
@@ -121,8 +123,8 @@ func (s *aoff) candWins(cand, b int32) bool {
 	bs := s.t.h.Blocks
 	cb, bb := &bs[cand], &bs[b]
 	if s.blkOrder != byAddr && cb.Crr == bb.Crr {
-		if cb.Size != bb.Size || s.lists {
-			return cb.Size < bb.Size
+		if cs, bsz := cb.Size(), bb.Size(); cs != bsz || s.lists {
+			return cs < bsz
 		}
 	}
 	return cb.Addr < bb.Addr
@@ -142,7 +144,7 @@ func (s *aoff) Check() (int, error) {
 		}
 		var m uint64
 		if cr.Root != nilIdx {
-			m = h.Blocks[cr.Root].U
+			m = uint64(h.Blocks[cr.Root].Max())
 		}
 		if m != cr.MaxFree {
 			return 0, fmt.Errorf("carrier %d: largest free block %d, want %d", c, cr.MaxFree, m)

@@ -41,7 +41,7 @@ func (s *bf) RemoveCarrier(c int32) {}
 
 func (s *bf) Link(b int32) {
 	if s.kind == BF {
-		if n := findSize(s.t.h, s.root, s.t.h.Blocks[b].Size); n != nilIdx {
+		if n := findSize(s.t.h, s.root, s.t.h.Blocks[b].Size()); n != nilIdx {
 			listPush(s.t.h, n, b)
 			return
 		}
@@ -63,14 +63,14 @@ func (s *bf) Get(size uint64, cand int32, candSize uint64) int32 {
 		return nilIdx
 	}
 	if s.kind == BF {
-		if cand != nilIdx && candSize <= bs[n].Size {
+		if cand != nilIdx && candSize <= bs[n].Size() {
 			return nilIdx
 		}
-		if m := bs[n].X; m != nilIdx {
+		if m := bs[n].Head(); m != nilIdx {
 			n = m
 		}
 	} else if cand != nilIdx {
-		if candSize < bs[n].Size || (candSize == bs[n].Size && bs[cand].Addr < bs[n].Addr) {
+		if sz := bs[n].Size(); candSize < sz || (candSize == sz && bs[cand].Addr < bs[n].Addr) {
 			return nilIdx
 		}
 	}
@@ -86,7 +86,7 @@ func (s *bf) Check() (int, error) {
 func findSize(h *carriers.Heap, root int32, size uint64) int32 {
 	bs := h.Blocks
 	for x := root; x != nilIdx; {
-		switch s := bs[x].Size; {
+		switch s := bs[x].Size(); {
 		case size < s:
 			x = bs[x].L
 		case size > s:
@@ -100,16 +100,17 @@ func findSize(h *carriers.Heap, root int32, size uint64) int32 {
 
 // listPush links free block b into node n's equal-size list, right behind
 // the node. List members keep their previous element in L and their next
-// in R; the node keeps its first member in X.
+// in R; the node keeps its first member as its Head.
 func listPush(h *carriers.Heap, n, b int32) {
 	bs := h.Blocks
 	nb, bb := &bs[n], &bs[b]
-	bb.Flags |= carriers.BlkMember
-	bb.L, bb.R, bb.P, bb.X = n, nb.X, nilIdx, nilIdx
-	if nb.X != nilIdx {
-		bs[nb.X].L = b
+	first := nb.Head()
+	bb.Set(carriers.BlkMember, true)
+	bb.L, bb.R, bb.P = n, first, nilIdx
+	if first != nilIdx {
+		bs[first].L = b
 	}
-	nb.X = b
+	nb.SetHead(b)
 }
 
 // listUnlink handles the cases of unlinking b from a tree with equal-size
@@ -120,32 +121,32 @@ func listPush(h *carriers.Heap, n, b int32) {
 func listUnlink(t *rbtree, root *int32, b int32) bool {
 	bs := t.h.Blocks
 	bb := &bs[b]
-	if bb.Flags&carriers.BlkMember != 0 {
+	if bb.Has(carriers.BlkMember) {
 		prev, next := bb.L, bb.R
-		if bs[prev].Flags&carriers.BlkMember != 0 {
+		if bs[prev].Has(carriers.BlkMember) {
 			bs[prev].R = next
 		} else {
-			bs[prev].X = next
+			bs[prev].SetHead(next)
 		}
 		if next != nilIdx {
 			bs[next].L = prev
 		}
-		bb.Flags &^= carriers.BlkMember
+		bb.Set(carriers.BlkMember, false)
 		bb.L, bb.R = nilIdx, nilIdx
 		return true
 	}
-	m := bb.X
+	m := bb.Head()
 	if m == nilIdx {
 		return false
 	}
 	rest := bs[m].R
-	bs[m].Flags &^= carriers.BlkMember
+	bs[m].Set(carriers.BlkMember, false)
 	t.swap(root, b, m)
-	bs[m].X = rest
+	bs[m].SetHead(rest)
 	if rest != nilIdx {
 		bs[rest].L = m
 	}
-	bb.X = nilIdx
+	bb.SetHead(nilIdx)
 	return true
 }
 
@@ -156,8 +157,8 @@ func listUnlink(t *rbtree, root *int32, b int32) bool {
 func checkTree(t *rbtree, root int32, lists bool, crr *int32) (int, error) {
 	bs := t.h.Blocks
 	n := 0
-	var walk func(x, parent int32) (int, uint64, error)
-	walk = func(x, parent int32) (int, uint64, error) {
+	var walk func(x, parent int32) (int, uint32, error)
+	walk = func(x, parent int32) (int, uint32, error) {
 		if x == nilIdx {
 			return 1, 0, nil
 		}
@@ -165,8 +166,8 @@ func checkTree(t *rbtree, root int32, lists bool, crr *int32) (int, error) {
 		if b.P != parent {
 			return 0, 0, fmt.Errorf("block %d: parent %d, want %d", x, b.P, parent)
 		}
-		if !b.Free() || b.Flags&carriers.BlkMember != 0 {
-			return 0, 0, fmt.Errorf("tree node %d is not a free node (flags %#x)", x, b.Flags)
+		if !b.Free() || b.Has(carriers.BlkMember) {
+			return 0, 0, fmt.Errorf("tree node %d is not a free node (header %#x)", x, b.Hdr)
 		}
 		if crr != nil && b.Crr != *crr {
 			return 0, 0, fmt.Errorf("block %d of carrier %d in carrier %d's tree", x, b.Crr, *crr)
@@ -185,9 +186,12 @@ func checkTree(t *rbtree, root int32, lists bool, crr *int32) (int, error) {
 		}
 		n++
 		prev := x
-		for m := b.X; m != nilIdx; m = bs[m].R {
+		if !lists && b.Head() != nilIdx {
+			return 0, 0, fmt.Errorf("block %d: list head %d in a tree without lists", x, b.Head())
+		}
+		for m := b.Head(); lists && m != nilIdx; m = bs[m].R {
 			mb := &bs[m]
-			if !lists || mb.Flags&carriers.BlkMember == 0 || !mb.Free() || mb.Size != b.Size || mb.L != prev {
+			if !mb.Has(carriers.BlkMember) || !mb.Free() || mb.Size() != b.Size() || mb.L != prev {
 				return 0, 0, fmt.Errorf("block %d: bad equal-size list at %d", x, m)
 			}
 			if crr != nil && mb.Crr != *crr {
@@ -207,9 +211,9 @@ func checkTree(t *rbtree, root int32, lists bool, crr *int32) (int, error) {
 		if lh != rh {
 			return 0, 0, fmt.Errorf("block %d: black heights %d and %d differ", x, lh, rh)
 		}
-		m := max(b.Size, lm, rm)
-		if t.aug && b.U != m {
-			return 0, 0, fmt.Errorf("block %d: subtree max %d, want %d", x, b.U, m)
+		m := max(uint32(b.Size()), lm, rm)
+		if t.aug && b.Max() != m {
+			return 0, 0, fmt.Errorf("block %d: subtree max %d, want %d", x, b.Max(), m)
 		}
 		if !t.red(x) {
 			lh++

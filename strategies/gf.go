@@ -110,7 +110,7 @@ func (s *gf) find(i int) int {
 
 func (s *gf) Link(b int32) {
 	bs := s.env.Heap.Blocks
-	i := s.bucket(bs[b].Size)
+	i := s.bucket(bs[b].Size())
 	h := s.heads[i]
 	bs[b].L, bs[b].R = nilIdx, h
 	if h != nilIdx {
@@ -127,7 +127,7 @@ func (s *gf) Unlink(b int32) {
 	if bb.L != nilIdx {
 		bs[bb.L].R = bb.R
 	} else {
-		i := s.bucket(bb.Size)
+		i := s.bucket(bb.Size())
 		s.heads[i] = bb.R
 		if bb.R == nilIdx {
 			s.sub[i/64] &^= 1 << uint(i%64)
@@ -152,7 +152,7 @@ func (s *gf) search(i int, size uint64) int32 {
 	n := uint64(0)
 	for b := s.heads[i]; b != nilIdx && n < s.env.MBSD; b = bs[b].R {
 		n++
-		sz := bs[b].Size
+		sz := bs[b].Size()
 		on := lam != nilIdx && bs[b].Crr == lam
 		if sz == minSz && !on {
 			return b
@@ -182,7 +182,7 @@ func (s *gf) Get(size uint64, cand int32, candSize uint64) int32 {
 }
 
 func (s *gf) take(b, cand int32, candSize uint64) int32 {
-	if cand != nilIdx && candSize <= s.env.Heap.Blocks[b].Size {
+	if cand != nilIdx && candSize <= s.env.Heap.Blocks[b].Size() {
 		return nilIdx
 	}
 	s.Unlink(b)
@@ -199,7 +199,7 @@ func (s *gf) Check() (int, error) {
 		}
 		prev := nilIdx
 		for b := h; b != nilIdx; b = bs[b].R {
-			if !bs[b].Free() || bs[b].L != prev || s.bucket(bs[b].Size) != i {
+			if !bs[b].Free() || bs[b].L != prev || s.bucket(bs[b].Size()) != i {
 				return 0, fmt.Errorf("gf bucket %d: bad block %d", i, b)
 			}
 			prev = b

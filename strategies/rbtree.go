@@ -13,6 +13,9 @@ const (
 
 const nilIdx = carriers.Nil
 
+// emptyHead is Block.U with an empty equal-size list (Head Nil).
+const emptyHead = uint64(0xffffffff) << 32
+
 // rbtree is a red-black tree of free blocks threaded through Block.L/R/P
 // (parent pointers, as the runtime's trees), coloured by BlkRed. With aug
 // set, Block.U holds the largest block size of the node's subtree, which is
@@ -29,39 +32,33 @@ func (t *rbtree) less(a, b int32) bool {
 	x, y := &t.h.Blocks[a], &t.h.Blocks[b]
 	switch t.order {
 	case bySize:
-		return x.Size < y.Size
+		return x.Size() < y.Size()
 	case bySizeAddr:
-		return x.Size < y.Size || (x.Size == y.Size && x.Addr < y.Addr)
+		xs, ys := x.Size(), y.Size()
+		return xs < ys || (xs == ys && x.Addr < y.Addr)
 	default:
 		return x.Addr < y.Addr
 	}
 }
 
 func (t *rbtree) red(n int32) bool {
-	return n != nilIdx && t.h.Blocks[n].Flags&carriers.BlkRed != 0
+	return n != nilIdx && t.h.Blocks[n].Has(carriers.BlkRed)
 }
 
-func (t *rbtree) setRed(n int32, r bool) {
-	b := &t.h.Blocks[n]
-	if r {
-		b.Flags |= carriers.BlkRed
-	} else {
-		b.Flags &^= carriers.BlkRed
-	}
-}
+func (t *rbtree) setRed(n int32, r bool) { t.h.Blocks[n].Set(carriers.BlkRed, r) }
 
 // fix recomputes n's subtree maximum from its children.
 func (t *rbtree) fix(n int32) {
 	bs := t.h.Blocks
 	b := &bs[n]
-	m := b.Size
-	if b.L != nilIdx && bs[b.L].U > m {
-		m = bs[b.L].U
+	m := uint32(b.Size())
+	if b.L != nilIdx {
+		m = max(m, bs[b.L].Max())
 	}
-	if b.R != nilIdx && bs[b.R].U > m {
-		m = bs[b.R].U
+	if b.R != nilIdx {
+		m = max(m, bs[b.R].Max())
 	}
-	b.U = m
+	b.SetMax(m)
 }
 
 // fixUp recomputes subtree maxima from n to the root.
@@ -128,12 +125,13 @@ func (t *rbtree) insert(root *int32, n int32) {
 	bs := t.h.Blocks
 	b := &bs[n]
 	b.L, b.R, b.P = nilIdx, nilIdx, nilIdx
-	b.U = b.Size
+	size := uint32(b.Size())
+	b.U = emptyHead | uint64(size)
 	p := nilIdx
 	for x := *root; x != nilIdx; {
 		p = x
-		if t.aug && bs[x].U < b.Size {
-			bs[x].U = b.Size
+		if t.aug && bs[x].Max() < size {
+			bs[x].SetMax(size)
 		}
 		if t.less(n, x) {
 			x = bs[x].L
@@ -236,7 +234,7 @@ func (t *rbtree) remove(root *int32, z int32) {
 	}
 	b := &bs[z]
 	b.L, b.R, b.P = nilIdx, nilIdx, nilIdx
-	b.Flags &^= carriers.BlkRed
+	b.Set(carriers.BlkRed, false)
 }
 
 // transplant puts v (possibly nil) where u was.
@@ -316,7 +314,7 @@ func (t *rbtree) swap(root *int32, o, n int32) {
 	bs := t.h.Blocks
 	ob, nb := &bs[o], &bs[n]
 	nb.L, nb.R, nb.P = ob.L, ob.R, ob.P
-	nb.Flags = nb.Flags&^carriers.BlkRed | ob.Flags&carriers.BlkRed
+	nb.Set(carriers.BlkRed, ob.Has(carriers.BlkRed))
 	nb.U = ob.U
 	t.replaceChild(root, ob.P, o, n)
 	if nb.L != nilIdx {
@@ -326,7 +324,7 @@ func (t *rbtree) swap(root *int32, o, n int32) {
 		bs[nb.R].P = n
 	}
 	ob.L, ob.R, ob.P = nilIdx, nilIdx, nilIdx
-	ob.Flags &^= carriers.BlkRed
+	ob.Set(carriers.BlkRed, false)
 }
 
 // lowerBound returns the first node in tree order whose size is at least
@@ -335,16 +333,16 @@ func (t *rbtree) firstFit(root int32, size uint64) int32 {
 	bs := t.h.Blocks
 	if t.aug {
 		x := root
-		if x == nilIdx || bs[x].U < size {
+		if x == nilIdx || uint64(bs[x].Max()) < size {
 			return nilIdx
 		}
 		for {
 			b := &bs[x]
-			if b.L != nilIdx && bs[b.L].U >= size {
+			if b.L != nilIdx && uint64(bs[b.L].Max()) >= size {
 				x = b.L
 				continue
 			}
-			if b.Size >= size {
+			if b.Size() >= size {
 				return x
 			}
 			x = b.R // its max must be >= size
@@ -354,7 +352,7 @@ func (t *rbtree) firstFit(root int32, size uint64) int32 {
 	// for (size, address) order).
 	res := nilIdx
 	for x := root; x != nilIdx; {
-		if bs[x].Size >= size {
+		if bs[x].Size() >= size {
 			res = x
 			x = bs[x].L
 		} else {

@@ -91,7 +91,7 @@ func (r *Replayer) Apply(op Op) error {
 			return r.errorf(op, "r: ID %d is not live", op.ID)
 		}
 		r.ops++
-		nb := r.t.Realloc(r.ids.slots[slot], op.Size, op.Sched)
+		nb := r.t.Realloc(r.ids.at(slot), op.Size, op.Sched)
 		if nb == carriers.Nil {
 			return &AllocError{File: r.name, Line: op.Line, Msg: fmt.Sprintf("realloc of ID %d to %d bytes failed (the allocator returned NULL)", op.ID, op.Size)}
 		}
@@ -102,7 +102,7 @@ func (r *Replayer) Apply(op Op) error {
 			return r.errorf(op, "f: ID %d is not live", op.ID)
 		}
 		r.ops++
-		b := r.ids.slots[slot]
+		b := r.ids.at(slot)
 		r.ids.deleteAt(slot)
 		r.qValid = false
 		r.t.Free(b, op.Sched)
