@@ -243,7 +243,7 @@ func (p *propSystem) snap() propSnap {
 		nLiveCrrs: p.h.LiveCarriers()}
 	for id, b := range p.live {
 		bb := p.h.Blk(b.blk)
-		sn.blocks[id] = [2]uint64{bb.Addr, bb.Size}
+		sn.blocks[id] = [2]uint64{bb.Addr, bb.Size()}
 	}
 	p.in.EachCarrier(func(c int32) {
 		cr := p.h.Crr(c)
@@ -312,7 +312,7 @@ func (p *propSystem) alloc(t *rapid.T) {
 		return
 	}
 	bb := p.h.Blk(b)
-	p.log = append(p.log, fmt.Sprintf("#%d = alloc(%d) -> blk %d @%#x size %d", id, size, b, bb.Addr, bb.Size))
+	p.log = append(p.log, fmt.Sprintf("#%d = alloc(%d) -> blk %d @%#x size %d", id, size, b, bb.Addr, bb.Size()))
 	if sbc := p.h.Crr(bb.Crr).SBC; sbc != (size >= p.sbct) && !(sbc && p.cfg.mayFail) {
 		p.fatalf(t, "alloc(%d) with sbct %d: block in an SBC: %v", size, p.sbct, sbc)
 	}
@@ -339,7 +339,7 @@ func (p *propSystem) realloc(t *rapid.T) {
 	pre := p.reallocState(pb.blk)
 	nb := p.in.Realloc(pb.blk, size)
 	if nb == carriers.Nil {
-		p.log = append(p.log, fmt.Sprintf("realloc(#%d blk %d size %d, %d) -> FAIL", id, pb.blk, old.Size, size))
+		p.log = append(p.log, fmt.Sprintf("realloc(#%d blk %d size %d, %d) -> FAIL", id, pb.blk, old.Size(), size))
 		p.fails++
 		if !p.cfg.mayFail {
 			p.fatalf(t, "realloc(#%d, %d) failed with plentiful sources", id, size)
@@ -350,7 +350,7 @@ func (p *propSystem) realloc(t *rapid.T) {
 	}
 	bb := p.h.Blk(nb)
 	p.log = append(p.log, fmt.Sprintf("realloc(#%d blk %d @%#x size %d req %d, %d) -> blk %d @%#x size %d",
-		id, pb.blk, old.Addr, old.Size, pb.req, size, nb, bb.Addr, bb.Size))
+		id, pb.blk, old.Addr, old.Size(), pb.req, size, nb, bb.Addr, bb.Size()))
 	pb.blk, pb.req = nb, size
 	p.verify(t, fmt.Sprintf("realloc(#%d, %d)", id, size))
 	p.checkReallocRule(t, pre, nb, size)
@@ -368,12 +368,12 @@ type reallocPre struct {
 
 func (p *propSystem) reallocState(b int32) reallocPre {
 	bb := p.h.Blk(b)
-	r := reallocPre{blk: b, addr: bb.Addr, size: bb.Size, sbc: p.h.Crr(bb.Crr).SBC}
+	r := reallocPre{blk: b, addr: bb.Addr, size: bb.Size(), sbc: p.h.Crr(bb.Crr).SBC}
 	if x := bb.Prev; x != carriers.Nil && p.h.Blk(x).Free() {
-		r.prevFree, r.prevAddr, r.prevSize = true, p.h.Blk(x).Addr, p.h.Blk(x).Size
+		r.prevFree, r.prevAddr, r.prevSize = true, p.h.Blk(x).Addr, p.h.Blk(x).Size()
 	}
 	if x := bb.Next; x != carriers.Nil && p.h.Blk(x).Free() {
-		r.nextFree, r.nextSize = true, p.h.Blk(x).Size
+		r.nextFree, r.nextSize = true, p.h.Blk(x).Size()
 	}
 	return r
 }
@@ -398,9 +398,9 @@ func (p *propSystem) checkReallocRule(t *rapid.T, r reallocPre, nb int32, size u
 	}
 	want := p.in.BlockSize(size)
 	inPlace := func(wantSize uint64, why string) {
-		if nb != r.blk || bb.Addr != r.addr || bb.Size != wantSize {
+		if nb != r.blk || bb.Addr != r.addr || bb.Size() != wantSize {
 			p.fatalf(t, "realloc %s (block %d @%#x size %d -> want %d): got block %d @%#x size %d, want in place with size %d",
-				why, r.blk, r.addr, r.size, want, nb, bb.Addr, bb.Size, wantSize)
+				why, r.blk, r.addr, r.size, want, nb, bb.Addr, bb.Size(), wantSize)
 		}
 	}
 	switch {
@@ -486,13 +486,13 @@ func (p *propSystem) verify(t *rapid.T, after string) {
 		}
 		want := p.in.BlockSize(pb.req)
 		if p.h.Crr(bb.Crr).SBC {
-			if bb.Size != want {
-				p.fatalf(t, "after %s: SBC block #%d (req %d) has size %d, want %d", after, id, pb.req, bb.Size, want)
+			if bb.Size() != want {
+				p.fatalf(t, "after %s: SBC block #%d (req %d) has size %d, want %d", after, id, pb.req, bb.Size(), want)
 			}
-		} else if bb.Size < want || bb.Size >= want+p.minBk {
-			p.fatalf(t, "after %s: MBC block #%d (req %d) has size %d, want [%d, %d)", after, id, pb.req, bb.Size, want, want+p.minBk)
+		} else if bb.Size() < want || bb.Size() >= want+p.minBk {
+			p.fatalf(t, "after %s: MBC block #%d (req %d) has size %d, want [%d, %d)", after, id, pb.req, bb.Size(), want, want+p.minBk)
 		}
-		blks = append(blks, rng{bb.Addr, bb.Addr + bb.Size, fmt.Sprintf("block #%d", id)})
+		blks = append(blks, rng{bb.Addr, bb.Addr + bb.Size(), fmt.Sprintf("block #%d", id)})
 	}
 	if len(allocated) != len(p.live) {
 		p.fatalf(t, "after %s: the carriers hold %d allocated blocks, the caller %d", after, len(allocated), len(p.live))
@@ -611,7 +611,7 @@ func (p *propSystem) checkEmpty(t *rapid.T) {
 		cr := p.h.Crr(main)
 		b := p.h.Blk(cr.First)
 		want := (cr.Size - p.hdr) &^ 7
-		if !b.Free() || b.Next != carriers.Nil || b.Prev != carriers.Nil || b.Addr != cr.Addr+p.hdr || b.Size != want {
+		if !b.Free() || b.Next != carriers.Nil || b.Prev != carriers.Nil || b.Addr != cr.Addr+p.hdr || b.Size() != want {
 			p.fatalf(t, "main carrier [%#x+%d]: first block %+v, want one free block of %d at %#x",
 				cr.Addr, cr.Size, *b, want, cr.Addr+p.hdr)
 		}

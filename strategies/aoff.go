@@ -105,6 +105,9 @@ func (s *aoff) Unlink(b int32) {
 }
 
 func (s *aoff) Get(size uint64, cand int32, candSize uint64) int32 {
+	// A carrier whose largest free block is 0 has none; the instance never
+	// asks for less than a minimum block, this keeps Get(0) honest too.
+	size = max(size, 1)
 	c := s.crrs.firstFit(size)
 	if c == nilIdx {
 		return nilIdx

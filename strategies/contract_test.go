@@ -199,7 +199,7 @@ func runModel(t *rapid.T, k strategies.Kind) {
 			return "Nil"
 		}
 		x := f.Heap.Blk(b)
-		return fmt.Sprintf("%d{sz %d @%#x c%d}", b, x.Size, x.Addr, x.Crr)
+		return fmt.Sprintf("%d{sz %d @%#x c%d}", b, x.Size(), x.Addr, x.Crr)
 	}
 	n := rapid.IntRange(1, 120).Draw(t, "ops")
 	for i := 0; i < n; i++ {
@@ -410,7 +410,7 @@ func TestTieAOFF(t *testing.T) {
 	// aoff: the lowest-address fitting block of the lowest-address carrier
 	// that has one, whatever the sizes; carriers created high to low.
 	specs := []crr{
-		{Addr: 0x300000, Blocks: []blk{{64, 'a'}, {300, 'f'}}},                                     // created first
+		{Addr: 0x300000, Blocks: []blk{{64, 'a'}, {304, 'f'}}},                                     // created first
 		{Addr: 0x100000, Blocks: []blk{{200, 'f'}, {64, 'a'}, {5000, 'f'}, {64, 'a'}, {400, 'f'}}}, // lowest address
 		{Addr: 0x200000, Blocks: []blk{{64, 'a'}, {256, 'f'}}},
 	}
@@ -431,9 +431,9 @@ func TestTieAGEFF(t *testing.T) {
 	// The oldest carrier (lowest Birth) wins even at a higher address; the
 	// aoff* counterparts take the lowest address.
 	specs := []crr{
-		{Addr: 0x900000, Blocks: []blk{{64, 'a'}, {1000, 'f'}, {64, 'a'}, {300, 'f'}}}, // Birth 1
-		{Addr: 0x100000, Blocks: []blk{{300, 'f'}, {64, 'a'}}},                         // Birth 2
-		{Addr: 0x500000, Blocks: []blk{{300, 'f'}, {64, 'a'}}},                         // Birth 3
+		{Addr: 0x900000, Blocks: []blk{{64, 'a'}, {1000, 'f'}, {64, 'a'}, {304, 'f'}}}, // Birth 1
+		{Addr: 0x100000, Blocks: []blk{{304, 'f'}, {64, 'a'}}},                         // Birth 2
+		{Addr: 0x500000, Blocks: []blk{{304, 'f'}, {64, 'a'}}},                         // Birth 3
 	}
 	cases := []struct {
 		k     strategies.Kind
@@ -451,91 +451,92 @@ func TestTieAGEFF(t *testing.T) {
 		if f.Heap.Crr(f.Crrs[0]).Birth >= f.Heap.Crr(f.Crrs[1]).Birth {
 			t.Fatalf("births not increasing")
 		}
-		expectGets(t, f, 300, c.first(f))
+		expectGets(t, f, 304, c.first(f))
 	}
 	// Once the oldest is drained of fits, the next oldest (0x100000), then
 	// 0x500000.
 	f := build(t, strategies.AGEFFCAOFF, specs)
-	expectGets(t, f, 300, f.B[0][1], f.B[0][3], f.B[1][0], f.B[2][0], nilB)
+	expectGets(t, f, 304, f.B[0][1], f.B[0][3], f.B[1][0], f.B[2][0], nilB)
 }
 
-// gf fixtures: block sizes in gf's A range, bucket (s-40)/8.
+// gf fixtures: block sizes in gf's B range, bucket (s-552)/128+64, where
+// one bucket holds several sizes (block sizes are multiples of 8).
 func TestTieGF(t *testing.T) {
 	gf := strategies.GF
 	t.Run("exact fit deeper in the list", func(t *testing.T) {
-		// Bucket of 200 (bucket 20, sizes 200..207): linked E(200) then
-		// L(208 is bucket 21; use 206) -> list [L, E]: E is exact.
-		f := build(t, gf, []crr{{Addr: 0x100000, Blocks: []blk{{200, 'f'}, {64, 'a'}, {206, 'f'}, {64, 'a'}}}})
-		expectGets(t, f, 200, f.B[0][0], f.B[0][2])
-		// Smaller beats nearer the head: [206, 204, 202] wanting 201.
-		f = build(t, gf, []crr{{Addr: 0x100000, Blocks: []blk{{202, 'f'}, {64, 'a'}, {204, 'f'}, {64, 'a'}, {206, 'f'}}}})
-		expectGets(t, f, 201, f.B[0][0], f.B[0][2], f.B[0][4])
+		// Bucket of 552 (bucket 64, sizes 552..679): linked E(552) then
+		// L(680 is bucket 65; use 648) -> list [L, E]: E is exact.
+		f := build(t, gf, []crr{{Addr: 0x100000, Blocks: []blk{{552, 'f'}, {64, 'a'}, {648, 'f'}, {64, 'a'}}}})
+		expectGets(t, f, 552, f.B[0][0], f.B[0][2])
+		// Smaller beats nearer the head: [648, 616, 584] wanting 568.
+		f = build(t, gf, []crr{{Addr: 0x100000, Blocks: []blk{{584, 'f'}, {64, 'a'}, {616, 'f'}, {64, 'a'}, {648, 'f'}}}})
+		expectGets(t, f, 568, f.B[0][0], f.B[0][2], f.B[0][4])
 		// Equal sizes: the one nearer the head (the newest).
-		f = build(t, gf, []crr{{Addr: 0x100000, Blocks: []blk{{204, 'f'}, {64, 'a'}, {204, 'f'}, {64, 'a'}, {204, 'f'}}}})
-		expectGets(t, f, 201, f.B[0][4], f.B[0][2], f.B[0][0])
+		f = build(t, gf, []crr{{Addr: 0x100000, Blocks: []blk{{616, 'f'}, {64, 'a'}, {616, 'f'}, {64, 'a'}, {616, 'f'}}}})
+		expectGets(t, f, 568, f.B[0][4], f.B[0][2], f.B[0][0])
 	})
 	t.Run("mbsd depth", func(t *testing.T) {
-		// Bucket 20: the fitting 206 linked first, then three 200s: the
-		// list is [200, 200, 200, 206]; wanting 204 with mbsd 3 the 206
+		// Bucket 20: the fitting 648 linked first, then three 552s: the
+		// list is [552, 552, 552, 648]; wanting 616 with mbsd 3 the 648
 		// (4th from the head) is not seen.
-		specs := []crr{{Addr: 0x100000, Blocks: []blk{{206, 'f'}, {64, 'a'}, {200, 'f'}, {64, 'a'}, {200, 'f'}, {64, 'a'}, {200, 'f'}, {64, 'a'}}}}
+		specs := []crr{{Addr: 0x100000, Blocks: []blk{{648, 'f'}, {64, 'a'}, {552, 'f'}, {64, 'a'}, {552, 'f'}, {64, 'a'}, {552, 'f'}, {64, 'a'}}}}
 		f := build(t, gf, specs)
-		expectGets(t, f, 204, nilB)
+		expectGets(t, f, 616, nilB)
 		// With mbsd 4 it is.
 		f = build(t, gf, specs, func(e *strategies.Env) { e.MBSD = 4 })
-		expectGets(t, f, 204, f.B[0][0])
+		expectGets(t, f, 616, f.B[0][0])
 		// With mbsd 3 and a block in a higher bucket, that one is taken.
 		specs[0].Blocks = append(specs[0].Blocks, blk{5000, 'f'})
 		f = build(t, gf, specs)
-		expectGets(t, f, 204, f.B[0][8])
+		expectGets(t, f, 616, f.B[0][8])
 		// mbsd 1: the head only.
-		f = build(t, gf, []crr{{Addr: 0x100000, Blocks: []blk{{206, 'f'}, {64, 'a'}, {200, 'f'}, {64, 'a'}}}},
+		f = build(t, gf, []crr{{Addr: 0x100000, Blocks: []blk{{648, 'f'}, {64, 'a'}, {552, 'f'}, {64, 'a'}}}},
 			func(e *strategies.Env) { e.MBSD = 1 })
-		expectGets(t, f, 204, nilB)
+		expectGets(t, f, 616, nilB)
 	})
 	t.Run("last aux carrier", func(t *testing.T) {
 		// Carrier 1 is the last aux MBC. Off-carrier beats on-carrier even
 		// when larger; an exact fit on it is no early return.
 		specs := []crr{
-			{Addr: 0x100000, Blocks: []blk{{206, 'u'}, {64, 'a'}}},
-			{Addr: 0x200000, Blocks: []blk{{200, 'u'}, {64, 'a'}, {202, 'u'}, {64, 'a'}}},
+			{Addr: 0x100000, Blocks: []blk{{648, 'u'}, {64, 'a'}}},
+			{Addr: 0x200000, Blocks: []blk{{552, 'u'}, {64, 'a'}, {584, 'u'}, {64, 'a'}}},
 		}
 		lam := func(f *strategies.Fixture) { f.Env.LastAux = f.Crrs[1] }
 		f := build(t, gf, specs)
 		lam(f)
-		f.Link(f.B[0][0]) // 206 off
-		f.Link(f.B[1][0]) // 200 on, exact
-		f.Link(f.B[1][2]) // 202 on; list [202on, 200on, 206off]
-		expectGets(t, f, 200, f.B[0][0])
-		// Among on-carrier blocks: the smaller (exact 200 is not returned
+		f.Link(f.B[0][0]) // 648 off
+		f.Link(f.B[1][0]) // 552 on, exact
+		f.Link(f.B[1][2]) // 584 on; list [584on, 552on, 648off]
+		expectGets(t, f, 552, f.B[0][0])
+		// Among on-carrier blocks: the smaller (exact 552 is not returned
 		// early, but it is the smallest).
-		expectGets(t, f, 200, f.B[1][0], f.B[1][2])
+		expectGets(t, f, 552, f.B[1][0], f.B[1][2])
 		// Without a last aux carrier the exact fit returns at once.
 		f = build(t, gf, specs)
 		f.Link(f.B[0][0])
 		f.Link(f.B[1][0])
 		f.Link(f.B[1][2])
-		expectGets(t, f, 200, f.B[1][0], f.B[1][2], f.B[0][0])
+		expectGets(t, f, 552, f.B[1][0], f.B[1][2], f.B[0][0])
 	})
 	t.Run("one higher bucket only", func(t *testing.T) {
-		// Own bucket (20) holds only a too-small 200; bucket 21 (208..215)
-		// holds a 208 on the last aux carrier; bucket 22 a 216 off it.
-		// gf searches bucket 21 only and takes the on-carrier 208.
+		// Own bucket (64) holds only a too-small 552; bucket 65 (680..807)
+		// holds a 680 on the last aux carrier; bucket 66 a 808 off it.
+		// gf searches bucket 65 only and takes the on-carrier 680.
 		specs := []crr{
-			{Addr: 0x100000, Blocks: []blk{{200, 'f'}, {64, 'a'}, {216, 'f'}, {64, 'a'}}},
-			{Addr: 0x200000, Blocks: []blk{{208, 'f'}, {64, 'a'}}},
+			{Addr: 0x100000, Blocks: []blk{{552, 'f'}, {64, 'a'}, {808, 'f'}, {64, 'a'}}},
+			{Addr: 0x200000, Blocks: []blk{{680, 'f'}, {64, 'a'}}},
 		}
 		f := build(t, gf, specs)
 		f.Env.LastAux = f.Crrs[1]
-		expectGets(t, f, 204, f.B[1][0], f.B[0][2], nilB)
+		expectGets(t, f, 616, f.B[1][0], f.B[0][2], nilB)
 		// In the higher bucket, too, only mbsd blocks are looked at: bucket
-		// 21 [214, 214, 214, 208] (208 linked first) with mbsd 3 gives a
-		// 214 although the 208 is smaller.
-		specs = []crr{{Addr: 0x100000, Blocks: []blk{{200, 'f'}, {64, 'a'}, {208, 'f'}, {64, 'a'},
-			{214, 'f'}, {64, 'a'}, {214, 'f'}, {64, 'a'}, {214, 'f'}, {64, 'a'}}}}
+		// 21 [776, 776, 776, 680] (680 linked first) with mbsd 3 gives a
+		// 776 although the 680 is smaller.
+		specs = []crr{{Addr: 0x100000, Blocks: []blk{{552, 'f'}, {64, 'a'}, {680, 'f'}, {64, 'a'},
+			{776, 'f'}, {64, 'a'}, {776, 'f'}, {64, 'a'}, {776, 'f'}, {64, 'a'}}}}
 		f = build(t, gf, specs)
-		// Then [214, 214, 208]: the 208 is within reach, an exact fit.
-		expectGets(t, f, 204, f.B[0][8], f.B[0][2], f.B[0][6], f.B[0][4], nilB)
+		// Then [776, 776, 680]: the 680 is within reach, an exact fit.
+		expectGets(t, f, 616, f.B[0][8], f.B[0][2], f.B[0][6], f.B[0][4], nilB)
 	})
 }
 
@@ -573,9 +574,11 @@ func TestGFBuckets(t *testing.T) {
 
 	// The boundaries seen through Get, with mbsd 1: a block in the wanted
 	// size's bucket hides behind a too-small head (bucket min); one in the
-	// next bucket is found.
+	// next bucket is found. Block sizes are multiples of 8, so "last" is
+	// the largest one in the lower bucket (the A range, 8 bytes a bucket,
+	// has no block smaller than its bucket's minimum).
 	for _, c := range []struct{ last, first uint64 }{
-		{551, 552}, {8743, 8744}, {57895, 57896}, {57896 + 11111, 57896 + 11112}, {757951, 757952},
+		{8736, 8744}, {57888, 57896}, {57896 + 11104, 57896 + 11112}, {757944, 757952},
 	} {
 		i := strategies.GFBucket(st, c.last)
 		head := strategies.GFBucketMin(st, i)
@@ -596,7 +599,7 @@ func TestGFBuckets(t *testing.T) {
 
 func TestTieAF(t *testing.T) {
 	af := strategies.AF
-	specs := []crr{{Addr: 0x100000, Blocks: []blk{{1000, 'u'}, {64, 'a'}, {100, 'u'}, {64, 'a'}, {1000, 'u'}, {64, 'a'}, {2000, 'u'}, {64, 'a'}}}}
+	specs := []crr{{Addr: 0x100000, Blocks: []blk{{1000, 'u'}, {64, 'a'}, {104, 'u'}, {64, 'a'}, {1000, 'u'}, {64, 'a'}, {2000, 'u'}, {64, 'a'}}}}
 	big, small, eq, bigger := int32(0), int32(2), int32(4), int32(6)
 	f := build(t, af, specs)
 	f.Link(f.B[0][big])   // [big]
@@ -606,10 +609,10 @@ func TestTieAF(t *testing.T) {
 	// [bigger, eq, big, small]: heads in turn.
 	expectGets(t, f, 50, f.B[0][bigger], f.B[0][eq], f.B[0][big], f.B[0][small], nilB)
 
-	// Head only: a fitting second block is not used. A (1000), S (900),
-	// M (100): [A] -> [A, S] -> [A, M, S] (M second: the head is larger)
+	// Head only: a fitting second block is not used. A (1000), S (904),
+	// M (104): [A] -> [A, S] -> [A, M, S] (M second: the head is larger)
 	// -> unlink A -> [M, S]: Get(500) fails although S fits.
-	f = build(t, af, []crr{{Addr: 0x100000, Blocks: []blk{{1000, 'u'}, {64, 'a'}, {900, 'u'}, {64, 'a'}, {100, 'u'}, {64, 'a'}}}})
+	f = build(t, af, []crr{{Addr: 0x100000, Blocks: []blk{{1000, 'u'}, {64, 'a'}, {904, 'u'}, {64, 'a'}, {104, 'u'}, {64, 'a'}}}})
 	a, s, m := f.B[0][0], f.B[0][2], f.B[0][4]
 	f.Link(a)
 	f.Link(s)
@@ -649,24 +652,24 @@ func TestCandidates(t *testing.T) {
 	sizeRule := []strategies.Kind{strategies.BF, strategies.GF}
 	cases = append(cases,
 		// bf, gf: candidate wins iff candSize <= found size.
-		cs{"bf/gf equal", sizeRule, one(300, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 400, true},
-		cs{"bf/gf smaller", sizeRule, one(300, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 392, true},
-		cs{"bf/gf larger", sizeRule, one(300, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 408, false},
-		cs{"bf/gf larger, cand below", sizeRule, one(300, 400, false), [2]int{0, 2}, [2]int{0, 0}, 350, 408, false},
+		cs{"bf/gf equal", sizeRule, one(304, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 400, true},
+		cs{"bf/gf smaller", sizeRule, one(304, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 392, true},
+		cs{"bf/gf larger", sizeRule, one(304, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 408, false},
+		cs{"bf/gf larger, cand below", sizeRule, one(304, 400, false), [2]int{0, 2}, [2]int{0, 0}, 350, 408, false},
 		// aobf: (candSize, cand address) against (size, address).
-		cs{"aobf smaller", []strategies.Kind{strategies.AOBF}, one(300, 400, false), [2]int{0, 2}, [2]int{0, 0}, 350, 392, true},
-		cs{"aobf equal, cand lower", []strategies.Kind{strategies.AOBF}, one(300, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 400, true},
-		cs{"aobf equal, cand higher", []strategies.Kind{strategies.AOBF}, one(300, 400, false), [2]int{0, 2}, [2]int{0, 0}, 350, 400, false},
-		cs{"aobf larger, cand lower", []strategies.Kind{strategies.AOBF}, one(300, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 408, false},
+		cs{"aobf smaller", []strategies.Kind{strategies.AOBF}, one(304, 400, false), [2]int{0, 2}, [2]int{0, 0}, 350, 392, true},
+		cs{"aobf equal, cand lower", []strategies.Kind{strategies.AOBF}, one(304, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 400, true},
+		cs{"aobf equal, cand higher", []strategies.Kind{strategies.AOBF}, one(304, 400, false), [2]int{0, 2}, [2]int{0, 0}, 350, 400, false},
+		cs{"aobf larger, cand lower", []strategies.Kind{strategies.AOBF}, one(304, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 408, false},
 		// aoff, ageffcaoff: address only, sizes ignored.
-		cs{"aoff cand lower, huge candSize", []strategies.Kind{strategies.AOFF, strategies.AGEFFCAOFF}, one(300, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 1 << 20, true},
-		cs{"aoff cand higher, tiny candSize", []strategies.Kind{strategies.AOFF, strategies.AGEFFCAOFF}, one(300, 400, false), [2]int{0, 2}, [2]int{0, 0}, 350, 8, false},
+		cs{"aoff cand lower, huge candSize", []strategies.Kind{strategies.AOFF, strategies.AGEFFCAOFF}, one(304, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 1 << 20, true},
+		cs{"aoff cand higher, tiny candSize", []strategies.Kind{strategies.AOFF, strategies.AGEFFCAOFF}, one(304, 400, false), [2]int{0, 2}, [2]int{0, 0}, 350, 8, false},
 		cs{"aoff cand higher, own size smaller", []strategies.Kind{strategies.AOFF, strategies.AGEFFCAOFF}, one(64, 400, false), [2]int{0, 2}, [2]int{0, 0}, 350, 100, false},
 		// cbf/caobf in the same carrier: the candidate's OWN size.
 		cs{"cbf/caobf own size smaller, cand higher, candSize huge", []strategies.Kind{strategies.AOFFCBF, strategies.AOFFCAOBF, strategies.AGEFFCBF, strategies.AGEFFCAOBF},
-			one(300, 400, false), [2]int{0, 2}, [2]int{0, 0}, 350, 1 << 20, true},
+			one(304, 400, false), [2]int{0, 2}, [2]int{0, 0}, 350, 1 << 20, true},
 		cs{"cbf/caobf own size larger, cand lower", []strategies.Kind{strategies.AOFFCBF, strategies.AOFFCAOBF, strategies.AGEFFCBF, strategies.AGEFFCAOBF},
-			one(500, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 8, false},
+			one(504, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 8, false},
 		cs{"cbf own size equal, cand lower: found block wins", []strategies.Kind{strategies.AOFFCBF, strategies.AGEFFCBF},
 			one(400, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 400, false},
 		cs{"caobf own size equal, cand lower: address", []strategies.Kind{strategies.AOFFCAOBF, strategies.AGEFFCAOBF},
@@ -682,7 +685,7 @@ func TestCandidates(t *testing.T) {
 			[]crr{{Addr: 0x900000, Blocks: []blk{{400, 'f'}, {64, 'a'}}}, {Addr: 0x100000, Blocks: []blk{{1000, 'a'}, {64, 'a'}}}},
 			[2]int{1, 0}, [2]int{0, 0}, 350, 8, true},
 		// af ignores candidates.
-		cs{"af ignores a better candidate", []strategies.Kind{strategies.AF}, one(300, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 64, false},
+		cs{"af ignores a better candidate", []strategies.Kind{strategies.AF}, one(304, 400, true), [2]int{0, 0}, [2]int{0, 2}, 350, 64, false},
 	)
 	for _, c := range cases {
 		for _, k := range c.k {

@@ -1,6 +1,10 @@
 package strategies
 
-import "alloclab/carriers"
+import (
+	"fmt"
+
+	"alloclab/carriers"
+)
 
 // Test-only exports for the black-box tests in package strategies_test
 // (contract_test.go): gf's bucket geometry, and a builder of hand-made heaps
@@ -97,12 +101,15 @@ func (f *Fixture) newCarrier(sp CarrierSpec) {
 	var row []int32
 	addr, prev := sp.Addr+hdr, carriers.Nil
 	for _, spec := range sp.Blocks {
+		if spec.Size%8 != 0 || spec.Size == 0 {
+			panic(fmt.Sprintf("BuildHeap: block size %d is not a positive multiple of 8 (the runtime's unit)", spec.Size))
+		}
 		b := h.NewBlock()
 		bb := h.Blk(b)
-		bb.Addr, bb.Size, bb.Crr, bb.Prev = addr, spec.Size, c, prev
+		bb.Addr, bb.Hdr, bb.Crr, bb.Prev = addr, spec.Size, c, prev
 		switch spec.State {
 		case 'f', 'u':
-			bb.Flags = carriers.BlkFree
+			bb.Hdr |= carriers.BlkFree
 		case 'a':
 			cr := h.Crr(c)
 			cr.Blocks++
@@ -186,7 +193,7 @@ func (f *Fixture) GetCand(size uint64, cand int32, candSize uint64) int32 {
 	if !f.Linked[b] {
 		f.T.Fatalf("%v: Get(%d) returned block %d, which is not linked", f.Kind, size, b)
 	}
-	if sz := f.Heap.Blk(b).Size; sz < size {
+	if sz := f.Heap.Blk(b).Size(); sz < size {
 		f.T.Fatalf("%v: Get(%d) returned block %d of %d bytes", f.Kind, size, b, sz)
 	}
 	delete(f.Linked, b)
@@ -207,4 +214,4 @@ func (f *Fixture) MustCheck() {
 }
 
 // Size is the size of block b.
-func (f *Fixture) Size(b int32) uint64 { return f.Heap.Blk(b).Size }
+func (f *Fixture) Size(b int32) uint64 { return f.Heap.Blk(b).Size() }

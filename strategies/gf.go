@@ -68,6 +68,8 @@ func (s *gf) RemoveCarrier(c int32) {}
 
 func (s *gf) bucket(size uint64) int {
 	switch {
+	case size < gfMinA:
+		return 0 // below any block; the instance never asks for it
 	case size <= gfMaxA:
 		return int((size - gfMinA) / 8)
 	case size <= gfMaxB:

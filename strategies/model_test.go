@@ -64,7 +64,7 @@ type refBF struct {
 }
 
 func (m *refBF) link(b int32) {
-	sz := m.h.Blk(b).Size
+	sz := m.h.Blk(b).Size()
 	if l, ok := m.classes[sz]; ok {
 		m.classes[sz] = slices.Insert(l, 1, b)
 	} else {
@@ -74,7 +74,7 @@ func (m *refBF) link(b int32) {
 }
 
 func (m *refBF) unlink(b int32) {
-	sz := m.h.Blk(b).Size
+	sz := m.h.Blk(b).Size()
 	l := remove(m.classes[sz], b)
 	if len(l) == 0 {
 		delete(m.classes, sz)
@@ -121,11 +121,11 @@ func (m *refAOBF) get(w uint64, cand int32, candSize uint64) int32 {
 	best := carriers.Nil
 	for b := range m.set {
 		x := m.h.Blk(b)
-		if x.Size < w {
+		if x.Size() < w {
 			continue
 		}
-		if best == carriers.Nil || x.Size < m.h.Blk(best).Size ||
-			(x.Size == m.h.Blk(best).Size && x.Addr < m.h.Blk(best).Addr) {
+		if best == carriers.Nil || x.Size() < m.h.Blk(best).Size() ||
+			(x.Size() == m.h.Blk(best).Size() && x.Addr < m.h.Blk(best).Addr) {
 			best = b
 		}
 	}
@@ -134,7 +134,7 @@ func (m *refAOBF) get(w uint64, cand int32, candSize uint64) int32 {
 	}
 	if cand != carriers.Nil {
 		bb := m.h.Blk(best)
-		if candSize < bb.Size || (candSize == bb.Size && m.h.Blk(cand).Addr < bb.Addr) {
+		if candSize < bb.Size() || (candSize == bb.Size() && m.h.Blk(cand).Addr < bb.Addr) {
 			return carriers.Nil
 		}
 	}
@@ -215,7 +215,7 @@ func (m *refAOFF) link(b int32) {
 	c := m.h.Blk(b).Crr
 	m.blocks[c] = append(m.blocks[c], b)
 	if m.order == 'b' {
-		sz := m.h.Blk(b).Size
+		sz := m.h.Blk(b).Size()
 		if l, ok := m.classes[c][sz]; ok {
 			m.classes[c][sz] = slices.Insert(l, 1, b)
 		} else {
@@ -229,7 +229,7 @@ func (m *refAOFF) unlink(b int32) {
 	c := m.h.Blk(b).Crr
 	m.blocks[c] = remove(m.blocks[c], b)
 	if m.order == 'b' {
-		sz := m.h.Blk(b).Size
+		sz := m.h.Blk(b).Size()
 		l := remove(m.classes[c][sz], b)
 		if len(l) == 0 {
 			delete(m.classes[c], sz)
@@ -247,7 +247,7 @@ func (m *refAOFF) get(w uint64, cand int32, candSize uint64) int32 {
 		best := carriers.Nil
 		for _, b := range m.blocks[c] {
 			x := m.h.Blk(b)
-			if x.Size < w {
+			if x.Size() < w {
 				continue
 			}
 			if best == carriers.Nil {
@@ -261,7 +261,7 @@ func (m *refAOFF) get(w uint64, cand int32, candSize uint64) int32 {
 					best = b
 				}
 			default:
-				if x.Size < y.Size || (x.Size == y.Size && x.Addr < y.Addr) {
+				if x.Size() < y.Size() || (x.Size() == y.Size() && x.Addr < y.Addr) {
 					best = b
 				}
 			}
@@ -270,7 +270,7 @@ func (m *refAOFF) get(w uint64, cand int32, candSize uint64) int32 {
 			continue
 		}
 		if m.order == 'b' {
-			best = m.classes[c][m.h.Blk(best).Size][0] // the class's node
+			best = m.classes[c][m.h.Blk(best).Size()][0] // the class's node
 		}
 		if cand != carriers.Nil && m.candWins(cand, best) {
 			return carriers.Nil
@@ -284,8 +284,8 @@ func (m *refAOFF) get(w uint64, cand int32, candSize uint64) int32 {
 func (m *refAOFF) candWins(cand, b int32) bool {
 	cb, bb := m.h.Blk(cand), m.h.Blk(b)
 	if m.order != 'a' && cb.Crr == bb.Crr {
-		if cb.Size != bb.Size || m.order == 'b' {
-			return cb.Size < bb.Size
+		if cb.Size() != bb.Size() || m.order == 'b' {
+			return cb.Size() < bb.Size()
 		}
 	}
 	return cb.Addr < bb.Addr
@@ -342,13 +342,13 @@ func (m *refGF) bktMin(i int) uint64 {
 }
 
 func (m *refGF) link(b int32) {
-	i := m.bkt(m.f.Heap.Blk(b).Size)
+	i := m.bkt(m.f.Heap.Blk(b).Size())
 	m.buckets[i] = slices.Insert(m.buckets[i], 0, b)
 	m.n++
 }
 
 func (m *refGF) unlink(b int32) {
-	i := m.bkt(m.f.Heap.Blk(b).Size)
+	i := m.bkt(m.f.Heap.Blk(b).Size())
 	m.buckets[i] = remove(m.buckets[i], b)
 	m.n--
 }
@@ -374,11 +374,11 @@ func (m *refGF) search(i int, w uint64) int32 {
 		}
 		x := m.f.Heap.Blk(b)
 		on := lam != carriers.Nil && x.Crr == lam
-		if x.Size == minSz && !on {
+		if x.Size() == minSz && !on {
 			return b
 		}
-		if x.Size >= minSz && (cand == carriers.Nil || (!on && (candOn || x.Size < candSz)) || (on && candOn && x.Size < candSz)) {
-			cand, candOn, candSz = b, on, x.Size
+		if x.Size() >= minSz && (cand == carriers.Nil || (!on && (candOn || x.Size() < candSz)) || (on && candOn && x.Size() < candSz)) {
+			cand, candOn, candSz = b, on, x.Size()
 		}
 	}
 	return cand
@@ -402,7 +402,7 @@ func (m *refGF) get(w uint64, cand int32, candSize uint64) int32 {
 	if blk == carriers.Nil {
 		blk = m.search(b, w)
 	}
-	if cand != carriers.Nil && candSize <= m.f.Heap.Blk(blk).Size {
+	if cand != carriers.Nil && candSize <= m.f.Heap.Blk(blk).Size() {
 		return carriers.Nil
 	}
 	m.unlink(blk)
@@ -418,7 +418,7 @@ type refAF struct {
 }
 
 func (m *refAF) link(b int32) {
-	if len(m.list) > 0 && m.h.Blk(m.list[0]).Size > m.h.Blk(b).Size {
+	if len(m.list) > 0 && m.h.Blk(m.list[0]).Size() > m.h.Blk(b).Size() {
 		m.list = slices.Insert(m.list, 1, b)
 	} else {
 		m.list = slices.Insert(m.list, 0, b)
@@ -429,7 +429,7 @@ func (m *refAF) unlink(b int32) { m.list = remove(m.list, b) }
 func (m *refAF) count() int     { return len(m.list) }
 
 func (m *refAF) get(w uint64, cand int32, candSize uint64) int32 {
-	if len(m.list) == 0 || m.h.Blk(m.list[0]).Size < w {
+	if len(m.list) == 0 || m.h.Blk(m.list[0]).Size() < w {
 		return carriers.Nil
 	}
 	b := m.list[0]

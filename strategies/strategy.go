@@ -42,10 +42,12 @@ type Strategy interface {
 	// Unlink removes the free block b from the free structure.
 	Unlink(b int32)
 	// Get returns a free block of at least size bytes, already unlinked,
-	// or Nil when none fits. For a realloc the runtime passes a candidate:
-	// the block being resized, merged with its free neighbours (cand, of
-	// candSize bytes, not linked); Get then returns Nil when the candidate
-	// is at least as good as what it would choose (§5, §6.3).
+	// or Nil when none fits. For a realloc the runtime passes a candidate
+	// (§6.3): the block being resized (allocated) or its free previous
+	// block (still linked, so Get may return it), with candSize the size
+	// of the block merged with its free neighbours. Get then returns Nil
+	// when the candidate is at least as good as what it would choose,
+	// each strategy by its own rule (§5).
 	Get(size uint64, cand int32, candSize uint64) int32
 	// AddCarrier and RemoveCarrier tell the strategy that the instance
 	// starts or stops employing MBC c (created, fetched, destroyed,
