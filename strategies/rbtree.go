@@ -61,14 +61,25 @@ func (t *rbtree) fix(n int32) {
 	b.SetMax(m)
 }
 
-// fixUp recomputes subtree maxima from n to the root.
-func (t *rbtree) fixUp(n int32) {
+// fixUp recomputes subtree maxima from n towards the root after a
+// removal below n. It stops at the first node whose maximum did not change
+// (its ancestors cannot change either, as the runtime's lower_max_size
+// does), but not before it has passed moved, the node that took the
+// removed node's place and with it a new subtree.
+func (t *rbtree) fixUp(n, moved int32) {
 	if !t.aug {
 		return
 	}
+	bs := t.h.Blocks
 	for n != nilIdx {
+		old := bs[n].Max()
 		t.fix(n)
-		n = t.h.Blocks[n].P
+		if n == moved {
+			moved = nilIdx
+		} else if bs[n].Max() == old && moved == nilIdx {
+			return
+		}
+		n = bs[n].P
 	}
 }
 
@@ -201,6 +212,7 @@ func (t *rbtree) insertFixup(root *int32, z int32) {
 func (t *rbtree) remove(root *int32, z int32) {
 	bs := t.h.Blocks
 	var x, xp int32
+	moved := nilIdx // the node that takes z's place, if z had two children
 	yRed := t.red(z)
 	if bs[z].L == nilIdx {
 		x, xp = bs[z].R, bs[z].P
@@ -214,6 +226,7 @@ func (t *rbtree) remove(root *int32, z int32) {
 			y = bs[y].L
 		}
 		yRed = t.red(y)
+		moved = y
 		x = bs[y].R
 		if bs[y].P == z {
 			xp = y
@@ -228,7 +241,7 @@ func (t *rbtree) remove(root *int32, z int32) {
 		bs[bs[y].L].P = y
 		t.setRed(y, t.red(z))
 	}
-	t.fixUp(xp)
+	t.fixUp(xp, moved)
 	if !yRed {
 		t.removeFixup(root, x, xp)
 	}
