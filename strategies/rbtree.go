@@ -18,10 +18,12 @@ const emptyHead = uint64(0xffffffff) << 32
 
 // rbtree is a red-black tree of free blocks threaded through Block.L/R/P
 // (parent pointers, as the runtime's trees), coloured by BlkRed. With aug
-// set, Block.U holds the largest block size of the node's subtree, which is
-// what the aoff family searches on (erts-alloc-facts §5.3). The searches the
-// strategies make are exact ("smallest fitting size", "lowest fitting
-// address"), so the tree's shape never changes a placement; only the keys do.
+// set, each node's Block.Max is the largest block size of its subtree (a
+// 32-bit value, as the runtime's max_sz), which is what the aoff family
+// searches on (erts-alloc-facts §5.3). The searches the strategies make are
+// exact ("smallest fitting size", "lowest fitting address"), so the tree's
+// shape never changes a placement; only the keys and the order in which
+// blocks were linked do (equal-size lists).
 type rbtree struct {
 	h     *carriers.Heap
 	order order

@@ -192,12 +192,12 @@ func writeSummary(w io.Writer, rp *workloads.Replayer, in *allocator.Instance) {
 	s := &in.Stats
 	var b strings.Builder
 	fmt.Fprintf(&b, "ops %d, live blocks %d, strategy %v\n", rp.Ops(), rp.LiveBlocks(), in.Opts.AS)
-	fmt.Fprintf(&b, "%-5s %10s %14s %10s %14s %14s\n", "", "carriers", "carriers_size", "blocks", "blocks_size", "max_carriers")
+	fmt.Fprintf(&b, "%-5s %10s %14s %10s %14s %18s\n", "", "carriers", "carriers_size", "blocks", "blocks_size", "max_carriers_size")
 	for _, r := range []struct {
 		name string
 		cs   *allocator.CarrierStats
 	}{{"mbcs", &s.MBCs}, {"sbcs", &s.SBCs}} {
-		fmt.Fprintf(&b, "%-5s %10d %14d %10d %14d %14d\n", r.name, r.cs.Carriers.Cur, r.cs.CarriersSize.Cur,
+		fmt.Fprintf(&b, "%-5s %10d %14d %10d %14d %18d\n", r.name, r.cs.Carriers.Cur, r.cs.CarriersSize.Cur,
 			r.cs.Blocks.Cur, r.cs.BlocksSize.Cur, r.cs.CarriersSize.MaxEver)
 	}
 	io.WriteString(w, b.String())
