@@ -23,6 +23,10 @@ type Single struct {
 // the segment layer configuration.
 func NewSingle(opts Options, util UtilOptions, sc carriers.SpaceConfig) (*Single, error) {
 	sc.MsegInstances = 1
+	// A thread-safe instance never gets a carrier pool, and reports so:
+	// acul, acful and acnl 0, cp undefined, whatever the flags asked
+	// (erts-alloc-facts §2.3 step 7; the oracle's --info shows it).
+	opts.ACUL, opts.ACFUL, opts.ACNL, opts.CP = 0, 0, 0, 0
 	if err := carriers.CheckConfig(sc); err != nil {
 		return nil, &ConfigError{err}
 	}

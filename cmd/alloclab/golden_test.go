@@ -180,6 +180,20 @@ func TestGoldenExamples(t *testing.T) {
 					t.Errorf("unexpected standard error: %q", stderr)
 				}
 				goldenCompare(t, layout, want, out)
+
+				// The allocator's own statistics report, as the
+				// oracle's --info printed it (NAME.STRATEGY.info,
+				// oracle-made: -update regenerates them).
+				infoFile := filepath.Join(goldenExamplesDir, name+"."+as+".info")
+				wantInfo, err := os.ReadFile(infoFile)
+				if err != nil {
+					t.Fatalf("missing oracle statistics report: %v", err)
+				}
+				code, out, stderr = goldenRun("replay", "--single", "--info", "--flags", goldenOracleFlags+" +MZas "+as, trace)
+				if code != 0 {
+					t.Fatalf("--info: exit status %d: %s", code, stderr)
+				}
+				goldenCompare(t, infoFile, wantInfo, out)
 			})
 		}
 	}
@@ -234,7 +248,7 @@ func TestGoldenExamplesMatchShared(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(shared, base)); err == nil {
 			continue
 		}
-		ok := false
+		ok := strings.HasSuffix(base, ".info") // oracle-made statistics reports
 		for _, as := range goldenOracleMade {
 			ok = ok || strings.HasSuffix(base, "."+as+".layout")
 		}
@@ -308,6 +322,21 @@ func goldenUpdateExamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("-update: wrote %s (oracle, 2 identical runs)", out)
+		}
+		// Statistics reports for every strategy: the oracle's --info
+		// (standard error), without its own "oracle ..." lines and with
+		// its allocator's call prefix renamed to the test allocator's.
+		for _, as := range goldenStrategies {
+			cmd := exec.Command(filepath.Join(dir, "run"), trace, "--as", as, "--info")
+			var errb bytes.Buffer
+			cmd.Stderr = &errb
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("-update: oracle %s --as %s --info: %v: %s", trace, as, err, errb.String())
+			}
+			out := filepath.Join(goldenExamplesDir, name+"."+as+".info")
+			if err := os.WriteFile(out, normalizeInfo(errb.Bytes()), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }

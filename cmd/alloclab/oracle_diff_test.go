@@ -94,22 +94,22 @@ func TestOracleDifferential(t *testing.T) {
 			cjobs = append(cjobs, oracle.Job{Trace: tr, Opts: cached.oracleOpts(as)})
 		}
 	}
-	want, err := oracle.Run(jobs, 0)
+	want, err := oracle.RunInfo(jobs, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cwant, err := oracle.Run(cjobs, cached.mcs)
+	cwant, err := oracle.RunInfo(cjobs, cached.mcs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmps = append(cmps, ccmps...)
 	want = append(want, cwant...)
-	agree := 0
+	agree, infoAgree := 0, 0
 	for i, c := range cmps {
 		var out, errb bytes.Buffer
-		code := run([]string{"replay", "--single", "--layout", "--flags", c.ps.flags(c.as), c.trace}, nil, &out, &errb)
+		code := run([]string{"replay", "--single", "--layout", "--info", "--flags", c.ps.flags(c.as), c.trace}, nil, &out, &errb)
 		name := fmt.Sprintf("%s/%s/%v", filepath.Base(c.trace), c.ps.name, c.as)
-		if w := want[i]; bytes.HasPrefix(w, []byte("error: ")) {
+		if w := want[i].Layout; bytes.HasPrefix(w, []byte("error: ")) {
 			line, _, _ := strings.Cut(strings.TrimPrefix(string(w), "error: "), ":")
 			if code != 2 || out.Len() != 0 || !strings.Contains(errb.String(), ":"+line+":") {
 				t.Errorf("%s: oracle failed (%s) but alloclab exited %d: %s", name, strings.TrimSpace(string(w)), code, errb.String())
@@ -122,14 +122,37 @@ func TestOracleDifferential(t *testing.T) {
 			t.Errorf("%s: alloclab exited %d: %s", name, code, errb.String())
 			continue
 		}
-		if !bytes.Equal(out.Bytes(), want[i]) {
-			t.Errorf("%s: layouts differ: %s", name, firstDiff(want[i], out.Bytes()))
+		got := out.Bytes()
+		layout, info := got[:min(len(want[i].Layout), len(got))], got[min(len(want[i].Layout), len(got)):]
+		if !bytes.Equal(layout, want[i].Layout) {
+			t.Errorf("%s: layouts differ: %s", name, firstDiff(want[i].Layout, got))
 			continue
 		}
 		agree++
+		// The allocator's statistics: blocks, carriers, their maxima and
+		// the call counters, as the runtime's own info print shows them.
+		if wi := normalizeInfo(want[i].Info); !bytes.Equal(info, wi) {
+			t.Errorf("%s: statistics differ: %s", name, firstDiff(wi, info))
+			continue
+		}
+		infoAgree++
 	}
-	t.Logf("oracle differential: %d of %d comparisons identical (%d traces x %d parameter sets x %d strategies, plus %d with +MMmcs 10)",
-		agree, len(cmps), len(traces), len(paramSets), len(strategies.All), len(ccmps))
+	t.Logf("oracle differential: %d of %d layouts identical, %d of %d statistics reports identical (%d traces x %d parameter sets x %d strategies, plus %d with +MMmcs 10)",
+		agree, len(cmps), infoAgree, len(cmps), len(traces), len(paramSets), len(strategies.All), len(ccmps))
+}
+
+// normalizeInfo turns the oracle's info report into what alloclab prints:
+// the oracle's own lines dropped, its allocator's call prefix renamed to
+// the test allocator's.
+func normalizeInfo(b []byte) []byte {
+	var out bytes.Buffer
+	for _, l := range strings.SplitAfter(string(b), "\n") {
+		if l == "" || strings.HasPrefix(l, "oracle ") {
+			continue
+		}
+		out.WriteString(strings.Replace(l, "alloclab_oracle_", "test_", 1))
+	}
+	return out.Bytes()
 }
 
 // firstDiff describes the first differing line of two layouts.

@@ -22,6 +22,7 @@ type replayOpts struct {
 	flags   []string
 	vmArgs  string
 	layout  bool
+	info    bool
 	check   bool
 	lenient bool
 }
@@ -40,7 +41,9 @@ drives — configured with +MZ<param> flags, e.g. --flags "+MZas aobf +MZsbct 25
 mseg_alloc (+MM...), alloc_util (+Mu...) and sys_alloc (+MY...) flags apply too.
 
 --layout prints the final carriers and blocks as alloclab-layout 1, the
-format ../shared/oracle/run prints, so the two can be compared with diff.
+format ../shared/oracle/run prints, so the two can be compared with diff;
+--info prints the allocator's own options and statistics in the text of the
+runtime's erts_alcu_info (../shared/oracle/run --info).
 
 Errors (exit status 2, nothing on standard output):
   TRACE:LINE: ...   malformed trace: bad first line, unknown record, wrong
@@ -58,6 +61,7 @@ Errors (exit status 2, nothing on standard output):
 	f.StringArrayVar(&o.flags, "flags", nil, `erl +M flags, e.g. "+MZas aobf +MMmcs 0" (repeatable)`)
 	f.StringVar(&o.vmArgs, "vm-args", "", "read +M flags from a vm.args file (--flags win)")
 	f.BoolVar(&o.layout, "layout", false, "print the final layout (alloclab-layout 1)")
+	f.BoolVar(&o.info, "info", false, "print the instance's options and statistics as the runtime's erts_alcu_info does (after the layout)")
 	f.BoolVar(&o.check, "check", false, "check every invariant after every operation (slow)")
 	f.BoolVar(&o.lenient, "lenient", false, "skip malformed trace lines (counted, first one reported) instead of failing")
 	return cmd
@@ -159,7 +163,15 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
 		if _, err := l.WriteTo(&out); err != nil {
 			return err
 		}
-	} else {
+	}
+	if o.info {
+		// The runtime's test allocator calls its functions test_alloc,
+		// test_free, test_realloc.
+		if err := sys.Instance().WriteInfo(&out, "test_", true); err != nil {
+			return err
+		}
+	}
+	if !o.layout && !o.info {
 		writeSummary(&out, rp, sys.Instance())
 	}
 	_, err = io.Copy(cmd.OutOrStdout(), &out)

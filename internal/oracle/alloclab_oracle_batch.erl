@@ -7,7 +7,8 @@
 %% one job per line: OUTFILE TRACE OPT... (tab separated; OPTs are the
 %% oracle's -tPARAM VALUE pairs). For each job it checks that the super
 %% carrier is in its start state, starts the test allocator, replays the
-%% trace, writes the layout (or "error: MSG") to OUTFILE, checks isolation
+%% trace, writes the layout (or "error: MSG") to OUTFILE and the allocator's
+%% own report (oracle:info/0) to OUTFILE.info, checks isolation
 %% like the oracle does, stops the allocator, and checks that the super
 %% carrier is back in its start state. Any other failure halts with status 3.
 -module(alloclab_oracle_batch).
@@ -43,6 +44,8 @@ job(Line, M0) ->
                         {ok, _, _, _, _} ->
                             case oracle:layout() of
                                 {ok, Layout} ->
+                                    {ok, Info} = oracle:info(),
+                                    ok = file:write_file(Out ++ ".info", Info),
                                     case oracle:check_isolation(M0, oracle:mmap_state(), oracle:carriers()) of
                                         ok -> Layout;
                                         {error, Msg} -> exit({isolation, Trace, lists:flatten(Msg)})

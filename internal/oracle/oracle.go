@@ -121,16 +121,39 @@ type Job struct {
 	Opts  []string
 }
 
+// Result is what the oracle printed for one job.
+type Result struct {
+	// Layout is the "alloclab-layout 1" text, or a line "error: LINE: MSG"
+	// when the oracle rejected the trace or the allocator returned NULL.
+	Layout []byte
+	// Info is the allocator's own report (erts_alcu_info text, the
+	// oracle's --info) after the replay, or nil after an error.
+	Info []byte
+}
+
 // Run replays jobs in one emulator with the mseg cache size mcs (+MMmcs)
 // and returns each job's layout ("alloclab-layout 1" text), or a line
 // "error: LINE: MSG" when the oracle rejected the trace or the allocator
 // returned NULL. With mcs > 0 every job gets its own emulator, since cached
 // segments would outlive a job.
 func Run(jobs []Job, mcs int) ([][]byte, error) {
+	rs, err := RunInfo(jobs, mcs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(rs))
+	for i, r := range rs {
+		out[i] = r.Layout
+	}
+	return out, nil
+}
+
+// RunInfo is Run, returning the allocator's own report too.
+func RunInfo(jobs []Job, mcs int) ([]Result, error) {
 	if mcs > 0 && len(jobs) > 1 {
-		var out [][]byte
+		var out []Result
 		for _, j := range jobs {
-			r, err := Run([]Job{j}, mcs)
+			r, err := RunInfo([]Job{j}, mcs)
 			if err != nil {
 				return nil, err
 			}
@@ -183,10 +206,13 @@ func Run(jobs []Job, mcs int) ([][]byte, error) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("oracle batch: %v: %s", err, out)
 	}
-	res := make([][]byte, len(jobs))
+	res := make([]Result, len(jobs))
 	for i, o := range outs {
-		if res[i], err = os.ReadFile(o); err != nil {
+		if res[i].Layout, err = os.ReadFile(o); err != nil {
 			return nil, err
+		}
+		if info, err := os.ReadFile(o + ".info"); err == nil {
+			res[i].Info = info
 		}
 	}
 	return res, nil
