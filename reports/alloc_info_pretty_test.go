@@ -92,9 +92,12 @@ func erlPrint(t *testing.T, terms []Term, col int) []string {
 	prefix := strings.Repeat(" ", col-1)
 	script := `{ok, Ts} = file:consult("` + in + `"),
 		[io:format("~s~p~n\x{1}~n", ["` + prefix + `", T]) || T <- Ts], halt().`
-	out, err := exec.Command("erl", "-noshell", "-eval", script).CombinedOutput()
+	cmd := exec.Command("erl", "-noshell", "-eval", script)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("erl: %v\n%s", err, out)
+		t.Fatalf("erl: %v\n%s%s", err, out, stderr.String())
 	}
 	parts := strings.Split(string(out), "\n\x01\n")
 	if len(parts) != len(terms)+1 {
