@@ -1,0 +1,58 @@
+{temp_alloc,[
+ {instance,0,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,90},{rsbcmt,80},{rmbcmt,100},{mmbcs,131072},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,10485760},{smbcs,1048576},{mbcgs,10},{acful,0},{acul,0},{acnl,0},{acfml,0},{cp,undefined},{mbsd,3},{as,gf}]}]},
+ {instance,1,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,90},{rsbcmt,80},{rmbcmt,100},{mmbcs,131072},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,10485760},{smbcs,1048576},{mbcgs,10},{acful,0},{acul,0},{acnl,0},{acfml,0},{cp,undefined},{as,af}]}]},
+ {instance,2,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,90},{rsbcmt,80},{rmbcmt,100},{mmbcs,131072},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,10485760},{smbcs,1048576},{mbcgs,10},{acful,0},{acul,0},{acnl,0},{acfml,0},{cp,undefined},{as,af}]}]}
+]}.
+{sl_alloc,[
+ {instance,0,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,80},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,0},{acnl,0},{acfml,0},{cp,undefined},{as,aoffcbf}]}]},
+ {instance,1,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,80},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,60},{acnl,1000},{acfml,0},{cp,'S'},{as,aoffcbf}]}]},
+ {instance,2,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,80},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,60},{acnl,1000},{acfml,0},{cp,'S'},{as,aoffcbf}]}]}
+]}.
+{std_alloc,[
+ {instance,0,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,20},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,0},{acnl,0},{acfml,0},{cp,undefined},{as,aoffcbf}]}]},
+ {instance,1,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,20},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,60},{acnl,1000},{acfml,0},{cp,'D'},{as,aoffcbf}]}]},
+ {instance,2,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,20},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,60},{acnl,1000},{acfml,0},{cp,'D'},{as,aoffcbf}]}]}
+]}.
+{ll_alloc,[
+ {instance,0,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,18446744073709551615},{asbcst,0},{rsbcst,0},{rsbcmt,0},{rmbcmt,0},{mmbcs,1048576},{mmmbc,18446744073709551615},{mmsbc,0},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,0},{acnl,0},{acfml,0},{cp,undefined},{as,aoffcbf}]}]},
+ {instance,1,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,18446744073709551615},{asbcst,0},{rsbcst,0},{rsbcmt,0},{rmbcmt,0},{mmbcs,1048576},{mmmbc,18446744073709551615},{mmsbc,0},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,85},{acnl,1000},{acfml,0},{cp,'L'},{as,aoffcbf}]}]},
+ {instance,2,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,18446744073709551615},{asbcst,0},{rsbcst,0},{rsbcmt,0},{rmbcmt,0},{mmbcs,1048576},{mmmbc,18446744073709551615},{mmsbc,0},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,85},{acnl,1000},{acfml,0},{cp,'L'},{as,aoffcbf}]}]}
+]}.
+{eheap_alloc,[
+ {instance,0,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,50},{rsbcmt,80},{rmbcmt,50},{mmbcs,262144},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,0},{acnl,0},{acfml,0},{cp,undefined},{as,aoffcbf}]}]},
+ {instance,1,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,50},{rsbcmt,80},{rmbcmt,50},{mmbcs,262144},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,45},{acnl,1000},{acfml,0},{cp,'H'},{as,aoffcbf}]}]},
+ {instance,2,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,50},{rsbcmt,80},{rmbcmt,50},{mmbcs,262144},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,45},{acnl,1000},{acfml,0},{cp,'H'},{as,aoffcbf}]}]}
+]}.
+{ets_alloc,[
+ {instance,0,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,20},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,0},{acnl,0},{acfml,0},{cp,undefined},{as,aoffcbf}]}]},
+ {instance,1,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,20},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,60},{acnl,1000},{acfml,0},{cp,'E'},{as,aoffcbf}]}]},
+ {instance,2,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,20},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,60},{acnl,1000},{acfml,0},{cp,'E'},{as,aoffcbf}]}]}
+]}.
+{fix_alloc,[
+ {instance,0,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,20},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,0},{acnl,0},{acfml,0},{cp,undefined},{as,aoffcbf}]}]},
+ {instance,1,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,20},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,60},{acnl,1000},{acfml,0},{cp,'F'},{as,aoffcbf}]}]},
+ {instance,2,[{options,[{e,true},{t,true},{atags,false},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,20},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,60},{acnl,1000},{acfml,0},{cp,'F'},{as,aoffcbf}]}]}
+]}.
+{literal_alloc,[
+ {instance,0,[{options,[{e,true},{t,false},{atags,false},{ramv,false},{sbct,18446744073709551615},{asbcst,0},{rsbcst,0},{rsbcmt,0},{rmbcmt,0},{mmbcs,1048576},{mmmbc,18446744073709551615},{mmsbc,0},{lmbcs,10485760},{smbcs,1048576},{mbcgs,10},{acful,0},{acul,0},{acnl,0},{acfml,0},{cp,undefined},{as,aobf}]}]}
+]}.
+{binary_alloc,[
+ {instance,0,[{options,[{e,true},{t,false},{atags,true},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,20},{rsbcmt,80},{rmbcmt,50},{mmbcs,131072},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,10485760},{smbcs,1048576},{mbcgs,10},{acful,0},{acul,0},{acnl,0},{acfml,0},{cp,undefined},{as,bf}]}]}
+]}.
+{driver_alloc,[
+ {instance,0,[{options,[{e,true},{t,true},{atags,true},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,20},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,0},{acnl,0},{acfml,0},{cp,undefined},{as,aoffcbf}]}]},
+ {instance,1,[{options,[{e,true},{t,true},{atags,true},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,20},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,60},{acnl,1000},{acfml,0},{cp,'R'},{as,aoffcbf}]}]},
+ {instance,2,[{options,[{e,true},{t,true},{atags,true},{ramv,false},{sbct,524288},{asbcst,4145152},{rsbcst,20},{rsbcmt,80},{rmbcmt,50},{mmbcs,65536},{mmmbc,18446744073709551615},{mmsbc,256},{lmbcs,5242880},{smbcs,524288},{mbcgs,10},{acful,0},{acul,60},{acnl,1000},{acfml,0},{cp,'R'},{as,aoffcbf}]}]}
+]}.
+{test_alloc,false}.
+{mseg_alloc,[
+ {instance,0,[{options,[{amcbf,4194304},{rmcbf,20},{mcs,10}]}]},
+ {instance,1,[{options,[{amcbf,4194304},{rmcbf,20},{mcs,10}]}]},
+ {instance,2,[{options,[{amcbf,4194304},{rmcbf,20},{mcs,10}]}]}
+]}.
+{alloc_util,[
+ {instance,0,[{mmc,18446744073709551615},{ycs,1048576},{sac,true}]}
+]}.
+{sys_alloc,[
+ {instance,0,[{options,[{e,true},{m,libc},{tt,131072},{tp,0}]}]}
+]}.
