@@ -52,17 +52,23 @@ func (s *Single) Instance() *Instance { return s.inst }
 func (s *Single) Instances() []*Instance { return []*Instance{s.inst} }
 
 // Alloc allocates size bytes tagged tag; t and sched are ignored.
-func (s *Single) Alloc(t Type, sched uint32, size, tag uint64) int32 {
-	return s.inst.Alloc(size, tag)
+func (s *Single) Alloc(t Type, sched uint32, size, tag uint64) (int32, error) {
+	return s.inst.Alloc(size, tag), nil
 }
 
 // Realloc resizes block b.
-func (s *Single) Realloc(b int32, size uint64, sched uint32) int32 {
-	return s.inst.Realloc(b, size)
+func (s *Single) Realloc(b int32, size uint64, sched uint32) (int32, error) {
+	return s.inst.Realloc(b, size), nil
 }
 
 // Free frees block b.
-func (s *Single) Free(b int32, sched uint32) { s.inst.Free(b) }
+func (s *Single) Free(b int32, sched uint32) error {
+	s.inst.Free(b)
+	return nil
+}
+
+// Routes reports that the single instance ignores schedulers.
+func (s *Single) Routes() bool { return false }
 
 // Advance moves the simulated clock. The test allocator has no timers (the
 // oracle's replay runs with no aux work), so nothing happens.

@@ -14,14 +14,19 @@ import (
 type Target interface {
 	Heap() *carriers.Heap
 	// Alloc returns the new block, or carriers.Nil when the allocator
-	// returns NULL.
-	Alloc(t allocator.Type, sched uint32, size, tag uint64) int32
+	// returns NULL; an error when the operation cannot be routed (a
+	// scheduler the node does not have, a disabled allocator).
+	Alloc(t allocator.Type, sched uint32, size, tag uint64) (int32, error)
 	// Realloc returns the block now holding the data, or carriers.Nil
 	// (the block is then unchanged).
-	Realloc(b int32, size uint64, sched uint32) int32
-	Free(b int32, sched uint32)
+	Realloc(b int32, size uint64, sched uint32) (int32, error)
+	Free(b int32, sched uint32) error
 	// Advance moves the simulated clock to nanos since the start.
 	Advance(nanos uint64)
+	// Routes reports whether the target routes by scheduler: then r and f
+	// records without SCHED are executed by the block's allocating
+	// scheduler, which the replayer remembers.
+	Routes() bool
 }
 
 // Replayer applies a stream of ops to a Target, keeping the map from trace
@@ -31,18 +36,22 @@ type Replayer struct {
 	ids  *idIndex
 	name string
 	ops  int
+	// scheds[b] is the SCHED of the a record of the live block in slot b
+	// (only for targets that route).
+	scheds []uint32
 	// The last Live query, so that the op the reader just checked is not
 	// looked up again: valid until the index changes.
 	qID    uint64
 	qSlot  int
 	qFound bool
 	qValid bool
+	routes bool
 }
 
 // NewReplayer returns a replayer for t. name is used in error messages of
 // ops that do not come from a Reader.
 func NewReplayer(t Target, name string) *Replayer {
-	return &Replayer{t: t, ids: newIDIndex(t.Heap()), name: name}
+	return &Replayer{t: t, ids: newIDIndex(t.Heap()), name: name, routes: t.Routes()}
 }
 
 // Live is the LiveSet of the replay: trace IDs of live blocks.
@@ -79,21 +88,33 @@ func (r *Replayer) Apply(op Op) error {
 			return r.errorf(op, "a: ID %d is still live", op.ID)
 		}
 		r.ops++
-		b := r.t.Alloc(op.Type, op.Sched, op.Size, op.ID)
+		b, err := r.t.Alloc(op.Type, op.Sched, op.Size, op.ID)
+		if err != nil {
+			return r.errorf(op, "a: %v", err)
+		}
 		if b == carriers.Nil {
 			return &AllocError{File: r.name, Line: op.Line, Msg: fmt.Sprintf("allocation of %d bytes failed (the allocator returned NULL)", op.Size)}
 		}
 		r.ids.insertAt(slot, op.ID, b)
 		r.qValid = false
+		r.setSched(b, op.Sched)
 	case Realloc:
 		slot, live := r.lookup(op.ID)
 		if !live {
 			return r.errorf(op, "r: ID %d is not live", op.ID)
 		}
 		r.ops++
-		nb := r.t.Realloc(r.ids.at(slot), op.Size, op.Sched)
+		b := r.ids.at(slot)
+		sched := r.sched(b, op)
+		nb, err := r.t.Realloc(b, op.Size, sched)
+		if err != nil {
+			return r.errorf(op, "r: %v", err)
+		}
 		if nb == carriers.Nil {
 			return &AllocError{File: r.name, Line: op.Line, Msg: fmt.Sprintf("realloc of ID %d to %d bytes failed (the allocator returned NULL)", op.ID, op.Size)}
+		}
+		if nb != b {
+			r.setSched(nb, r.sched(b, Op{}))
 		}
 		r.ids.move(slot, nb)
 	case Free:
@@ -101,15 +122,38 @@ func (r *Replayer) Apply(op Op) error {
 		if !live {
 			return r.errorf(op, "f: ID %d is not live", op.ID)
 		}
-		r.ops++
 		b := r.ids.at(slot)
+		if err := r.t.Free(b, r.sched(b, op)); err != nil {
+			return r.errorf(op, "f: %v", err)
+		}
+		r.ops++
 		r.ids.deleteAt(slot)
 		r.qValid = false
-		r.t.Free(b, op.Sched)
 	case Time:
 		r.t.Advance(op.Nanos)
 	}
 	return nil
+}
+
+// setSched remembers the allocating scheduler of block b.
+func (r *Replayer) setSched(b int32, sched uint32) {
+	if !r.routes {
+		return
+	}
+	for int(b) >= len(r.scheds) {
+		r.scheds = append(r.scheds, 0)
+	}
+	r.scheds[b] = sched
+}
+
+// sched is the scheduler executing op on block b: its SCHED, else the
+// SCHED of the block's a record (a realloc by another scheduler does not
+// change it: ../shared/oracle/README.md "What runs where").
+func (r *Replayer) sched(b int32, op Op) uint32 {
+	if op.HasSched || !r.routes {
+		return op.Sched
+	}
+	return r.scheds[b]
 }
 
 func (r *Replayer) errorf(op Op, format string, args ...any) error {

@@ -198,8 +198,8 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"missing file", []string{"replay", "--single", missing}, []string{missing}},
 		{"missing file with layout", []string{"replay", "--single", "--layout", missing}, []string{missing}},
 		{"missing vm-args file", []string{"replay", "--single", "--vm-args", missing, trace}, []string{missing}},
-		{"without --single", []string{"replay", trace}, []string{"--single"}},
-		{"without --single, layout", []string{"replay", "--layout", trace}, []string{"--single"}},
+		{"node: too many schedulers", []string{"replay", "--schedulers", "100000", trace}, []string{"schedulers"}},
+		{"node: zero schedulers", []string{"replay", "--schedulers", "0", trace}, []string{"schedulers"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cliFail(t, cliRun("", c.args...), 2, "", c.words...)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,13 +19,16 @@ import (
 )
 
 type replayOpts struct {
-	single  bool
-	flags   []string
-	vmArgs  string
-	layout  bool
-	info    bool
-	check   bool
-	lenient bool
+	single     bool
+	schedulers int
+	flags      []string
+	vmArgs     string
+	layout     bool
+	info       bool
+	stats      bool
+	format     string
+	check      bool
+	lenient    bool
 }
 
 func newReplayCmd() *cobra.Command {
@@ -58,10 +62,13 @@ Errors (exit status 2, nothing on standard output):
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.single, "single", false, "replay on one test-allocator instance (+MZ flags), like the oracle")
+	f.IntVar(&o.schedulers, "schedulers", 2, "normal schedulers of the node (+S N); default: the trace's '@ schedulers N', else 2")
 	f.StringArrayVar(&o.flags, "flags", nil, `erl +M flags, e.g. "+MZas aobf +MMmcs 0" (repeatable)`)
 	f.StringVar(&o.vmArgs, "vm-args", "", "read +M flags from a vm.args file (--flags win)")
 	f.BoolVar(&o.layout, "layout", false, "print the final layout (alloclab-layout 1)")
 	f.BoolVar(&o.info, "info", false, "print the instance's options and statistics as the runtime's erts_alcu_info does (after the layout)")
+	f.BoolVar(&o.stats, "stats", false, "print the allocators' statistics as erlang:system_info({allocator, A}) reports them (see --format)")
+	f.StringVar(&o.format, "format", "text", "--stats output: text (a table), erlang (terms as system_info returns them) or json")
 	f.BoolVar(&o.check, "check", false, "check every invariant after every operation (slow)")
 	f.BoolVar(&o.lenient, "lenient", false, "skip malformed trace lines (counted, first one reported) instead of failing")
 	return cmd
@@ -105,17 +112,14 @@ func spaceConfig(fl *allocator.Flags) carriers.SpaceConfig {
 }
 
 func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
-	if !o.single {
-		return userErrorf("replay: only --single is implemented so far (one test-allocator instance); the per-scheduler node model is not there yet")
+	switch o.format {
+	case "text", "erlang", "json":
+	default:
+		return userErrorf("replay: --format %q: expected text, erlang or json", o.format)
 	}
 	fl, err := loadFlags(o.vmArgs, o.flags)
 	if err != nil {
 		return err
-	}
-	opts := fl.ApplyTo(allocator.Test, allocator.GenericDefaults())
-	sys, err := allocator.NewSingle(opts, fl.Util(allocator.DefaultUtilOptions()), spaceConfig(fl))
-	if err != nil {
-		return userErr(err)
 	}
 	var in io.Reader
 	name := path
@@ -131,20 +135,109 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
 	}
 	rd := workloads.NewReader(bufio.NewReaderSize(in, 256<<10), name)
 	rd.SetLenient(o.lenient)
-	rp := workloads.NewReplayer(sys, name)
-	var noted bool
-	onDirective := func(op workloads.Op) error {
-		if (op.Key == "flags" || op.Key == "schedulers") && !noted {
-			noted = true
+
+	// The prelude: directives before the first record describe the node.
+	var first []workloads.Op
+	var traceFlags []workloads.Op
+	traceScheds := 0
+	for rd.Scan() {
+		op := rd.Op()
+		first = append(first, op)
+		if op.Kind != workloads.Directive {
+			break
+		}
+		switch op.Key {
+		case "schedulers":
+			n, err := strconv.Atoi(op.Value)
+			if err != nil || n < 1 || n > allocator.MaxSchedulers {
+				return userErrorf("%s:%d: @ schedulers %q: expected a number of schedulers from 1 to %d", name, op.Line, op.Value, allocator.MaxSchedulers)
+			}
+			traceScheds = n
+		case "flags":
+			traceFlags = append(traceFlags, op)
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return userErr(err)
+	}
+
+	var t target
+	if o.single {
+		opts := fl.ApplyTo(allocator.Test, allocator.GenericDefaults())
+		single, err := allocator.NewSingle(opts, fl.Util(allocator.DefaultUtilOptions()), spaceConfig(fl))
+		if err != nil {
+			return userErr(err)
+		}
+		t = singleTarget{single}
+		for _, op := range traceFlags[:min(1, len(traceFlags))] {
 			fmt.Fprintf(cmd.ErrOrStderr(), "alloclab: note: %s:%d: '@ %s %s' is ignored with --single (one test-allocator instance; give parameters with --flags +MZ...)\n",
 				name, op.Line, op.Key, op.Value)
 		}
+	} else {
+		// Node flags: the trace's @ flags, then --vm-args and --flags,
+		// which win parameter by parameter (as the oracle's node mode).
+		all, err := allocator.ParseFlags("")
+		if err != nil {
+			return err
+		}
+		for _, op := range traceFlags {
+			tf, err := allocator.ParseFlags(op.Value)
+			if err != nil {
+				return userErrorf("%s:%d: @ flags: %v", name, op.Line, err)
+			}
+			all.Merge(tf)
+		}
+		all.Merge(fl)
+		n := 2 // the oracle's node mode default
+		if traceScheds > 0 {
+			n = traceScheds
+		}
+		if cmd.Flags().Changed("schedulers") {
+			n = o.schedulers
+		}
+		if n < 1 || n > allocator.MaxSchedulers {
+			return userErrorf("replay: bad amount of schedulers %d (1..%d)", n, allocator.MaxSchedulers)
+		}
+		cfg, err := allocator.NewNodeConfig(n, all)
+		if err != nil {
+			return userErr(err)
+		}
+		sys, err := allocator.NewSystem(cfg)
+		if err != nil {
+			return userErr(err)
+		}
+		t = nodeTarget{sys}
+	}
+
+	rp := workloads.NewReplayer(t, name)
+	rd.SetLiveSet(rp)
+	apply := func(op workloads.Op) error {
+		if op.Kind == workloads.Directive {
+			if !o.single && (op.Key == "schedulers" || op.Key == "flags") && rp.Ops() > 0 {
+				return &workloads.SyntaxError{File: name, Line: op.Line, Msg: fmt.Sprintf("'@ %s' must come before the first record: it describes the node", op.Key)}
+			}
+			return nil
+		}
+		if err := rp.Apply(op); err != nil {
+			return err
+		}
+		if o.check {
+			if err := t.Check(); err != nil {
+				return fmt.Errorf("%s:%d: invariant violated: %v", name, op.Line, err)
+			}
+		}
 		return nil
 	}
-	if o.check {
-		err = replayChecked(rd, rp, sys, onDirective)
-	} else {
-		err = rp.Replay(rd, onDirective)
+	for _, op := range first {
+		if err = apply(op); err != nil {
+			break
+		}
+	}
+	for err == nil && rd.Scan() {
+		err = apply(rd.Op())
+	}
+	if err == nil {
+		err = rd.Err()
 	}
 	if err != nil {
 		var se *workloads.SyntaxError
@@ -154,63 +247,106 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
 		}
 		return err
 	}
+	t.Settle()
 	if n := rd.Skipped(); n > 0 {
 		fmt.Fprintf(cmd.ErrOrStderr(), "alloclab: warning: skipped %d malformed lines (first: %v)\n", n, rd.FirstSkipped())
 	}
 	var out bytes.Buffer
 	if o.layout {
-		l := reports.NewLayout(sys.Heap(), sys.Instance().EachCarrier)
+		l := reports.NewLayout(t.Heap(), t.EachCarrier)
 		if _, err := l.WriteTo(&out); err != nil {
 			return err
 		}
 	}
 	if o.info {
-		// The runtime's test allocator calls its functions test_alloc,
-		// test_free, test_realloc.
-		if err := sys.Instance().WriteInfo(&out, "test_", true); err != nil {
+		if err := t.WriteInfo(&out); err != nil {
 			return err
 		}
 	}
-	if !o.layout && !o.info {
-		writeSummary(&out, rp, sys.Instance())
+	if o.stats {
+		insts := reports.SystemInfo(t.AllInstances(), true)
+		switch o.format {
+		case "erlang":
+			out.Write(reports.WriteSystemInfoErlang(insts))
+		case "json":
+			out.Write(reports.WriteSystemInfoJSON(insts))
+		default:
+			t.WriteSummary(&out, rp)
+		}
+	}
+	if !o.layout && !o.info && !o.stats {
+		t.WriteSummary(&out, rp)
 	}
 	_, err = io.Copy(cmd.OutOrStdout(), &out)
 	return err
 }
 
-// replayChecked replays like Replayer.Replay but runs the invariant checker
-// after every operation.
-func replayChecked(rd *workloads.Reader, rp *workloads.Replayer, sys *allocator.Single, onDirective func(workloads.Op) error) error {
-	rd.SetLiveSet(rp)
-	for rd.Scan() {
-		op := rd.Op()
-		if op.Kind == workloads.Directive {
-			if err := onDirective(op); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := rp.Apply(op); err != nil {
-			return err
-		}
-		if err := sys.Instance().Check(); err != nil {
-			return fmt.Errorf("line %d: invariant violated: %v", op.Line, err)
-		}
-	}
-	return rd.Err()
+// target is what replay runs on: the test allocator (--single) or a node.
+type target interface {
+	workloads.Target
+	AllInstances() []*allocator.Instance
+	EachCarrier(fn func(c int32))
+	Check() error
+	Settle()
+	WriteInfo(w io.Writer) error
+	WriteSummary(w io.Writer, rp *workloads.Replayer)
 }
 
-func writeSummary(w io.Writer, rp *workloads.Replayer, in *allocator.Instance) {
-	s := &in.Stats
-	var b strings.Builder
-	fmt.Fprintf(&b, "ops %d, live blocks %d, strategy %v\n", rp.Ops(), rp.LiveBlocks(), in.Opts.AS)
-	fmt.Fprintf(&b, "%-5s %10s %14s %10s %14s %18s\n", "", "carriers", "carriers_size", "blocks", "blocks_size", "max_carriers_size")
-	for _, r := range []struct {
-		name string
-		cs   *allocator.CarrierStats
-	}{{"mbcs", &s.MBCs}, {"sbcs", &s.SBCs}} {
-		fmt.Fprintf(&b, "%-5s %10d %14d %10d %14d %18d\n", r.name, r.cs.Carriers.Cur, r.cs.CarriersSize.Cur,
+type singleTarget struct{ *allocator.Single }
+
+func (s singleTarget) EachCarrier(fn func(c int32))        { s.Instance().EachCarrier(fn) }
+func (s singleTarget) AllInstances() []*allocator.Instance { return s.Instances() }
+func (s singleTarget) Check() error                        { return s.Instance().Check() }
+func (s singleTarget) Settle()                             {}
+
+// WriteInfo: the runtime's test allocator calls its functions test_alloc,
+// test_free, test_realloc.
+func (s singleTarget) WriteInfo(w io.Writer) error { return s.Instance().WriteInfo(w, "test_", true) }
+
+func (s singleTarget) WriteSummary(w io.Writer, rp *workloads.Replayer) {
+	in := s.Instance()
+	fmt.Fprintf(w, "ops %d, live blocks %d, strategy %v\n", rp.Ops(), rp.LiveBlocks(), in.Opts.AS)
+	writeStatsTable(w, []statsRow{{"mbcs", &in.Stats.MBCs}, {"sbcs", &in.Stats.SBCs}})
+}
+
+type nodeTarget struct{ *allocator.System }
+
+// WriteInfo prints every instance's report, headed by "ALLOCATOR INSTANCE".
+func (n nodeTarget) WriteInfo(w io.Writer) error {
+	for _, in := range n.AllInstances() {
+		fmt.Fprintf(w, "== %v %d\n", in.Type, in.Index)
+		prefix := strings.TrimSuffix(in.Type.String(), "alloc")
+		if err := in.WriteInfo(w, prefix, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (n nodeTarget) WriteSummary(w io.Writer, rp *workloads.Replayer) {
+	fmt.Fprintf(w, "ops %d, live blocks %d, schedulers %d\n", rp.Ops(), rp.LiveBlocks(), n.Config().Schedulers)
+	var rows []statsRow
+	for _, in := range n.AllInstances() {
+		rows = append(rows,
+			statsRow{fmt.Sprintf("%v %d mbcs", in.Type, in.Index), &in.Stats.MBCs},
+			statsRow{fmt.Sprintf("%v %d sbcs", in.Type, in.Index), &in.Stats.SBCs})
+	}
+	writeStatsTable(w, rows)
+}
+
+type statsRow struct {
+	name string
+	cs   *allocator.CarrierStats
+}
+
+func writeStatsTable(w io.Writer, rows []statsRow) {
+	width := 5
+	for _, r := range rows {
+		width = max(width, len(r.name))
+	}
+	fmt.Fprintf(w, "%-*s %10s %14s %10s %14s %18s\n", width, "", "carriers", "carriers_size", "blocks", "blocks_size", "max_carriers_size")
+	for _, r := range rows {
+		fmt.Fprintf(w, "%-*s %10d %14d %10d %14d %18d\n", width, r.name, r.cs.Carriers.Cur, r.cs.CarriersSize.Cur,
 			r.cs.Blocks.Cur, r.cs.BlocksSize.Cur, r.cs.CarriersSize.MaxEver)
 	}
-	io.WriteString(w, b.String())
 }

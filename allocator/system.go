@@ -1,0 +1,240 @@
+package allocator
+
+import (
+	"fmt"
+
+	"alloclab/carriers"
+)
+
+// System is a simulated node's erts_alloc: every enabled alloc_util
+// allocator type with its instances — instance 0 and one per normal
+// scheduler for the thread-specific (temp) and thread-preferred types, one
+// for the others — on one heap and one address space with N+1 mseg_alloc
+// instances (erts-alloc-facts §1.3, §9).
+//
+// Routing (§1.3, §7.6, and ../shared/oracle/README.md "What runs where"):
+//
+//  1. An allocation by scheduler s of type T goes to T's instance s
+//     (instance 0 for s = 0, the non-scheduler threads); a single-instance
+//     type uses instance 0.
+//  2. A free by the thread whose preferred instance employs the block's
+//     carrier is done at once. A free by another thread is a delayed
+//     deallocation: the block is queued to its employer, which frees it —
+//     and counts the free — later.
+//  3. A realloc by another thread allocates in the caller's instance
+//     (counted there as an alloc, not a realloc), and the old block is
+//     queued to its employer.
+//  4. When delayed deallocations happen: as in the runtime with its
+//     thread progress synchronised after every run of operations (the
+//     oracle's node mode with --settle/--repro, the reproducible one):
+//     consecutive operations by one scheduler form a run, nothing queued
+//     during a run is applied before it ends, and when it ends every
+//     employer applies its queue in FIFO order. Settle applies them at
+//     any other point (the end of a trace, a statistics snapshot).
+//
+// Each instance takes its carriers from mseg instance = its own number
+// (scheduler s's carriers from mseg instance s, §1.3), main carriers from
+// sys_alloc unless +Musac false.
+type System struct {
+	cfg   *NodeConfig
+	heap  *carriers.Heap
+	space *carriers.Space
+	types [Test + 1][]*Instance
+	insts []*Instance // by id (Carrier.Inst)
+	dd    [][]int32   // per instance id: queued frees, oldest first
+	ddN   int         // queued frees in all queues
+	run   int64       // scheduler of the current run, -1 before the first
+}
+
+// RouteError is an operation the node cannot perform as asked: an unknown
+// or disabled allocator, a scheduler the node does not have, a temp_alloc
+// block freed by another thread.
+type RouteError struct{ Msg string }
+
+func (e *RouteError) Error() string { return e.Msg }
+
+// NewSystem starts a node with configuration cfg: every instance of every
+// enabled type, each with its main carrier (§9.1).
+func NewSystem(cfg *NodeConfig) (*System, error) {
+	sc := carriers.DefaultSpaceConfig()
+	m := cfg.Mseg
+	sc.SCS, sc.SCO, sc.SCRPM, sc.SCRFSD = m.SCS, m.SCO, m.SCRPM, m.SCRFSD
+	sc.MCS, sc.RMCBF, sc.AMCBF = int(m.MCS), m.RMCBF, m.AMCBF
+	sc.MsegInstances = max(cfg.MsegInstances, cfg.Schedulers+1)
+	if err := carriers.CheckConfig(sc); err != nil {
+		return nil, &ConfigError{err}
+	}
+	s := &System{cfg: cfg, heap: carriers.NewHeap(), space: carriers.NewSpace(sc), run: -1}
+	for t := Temp; t <= Driver; t++ {
+		tc := &cfg.Types[t]
+		if !tc.Enabled {
+			continue
+		}
+		for i, o := range tc.Instances {
+			id := int32(len(s.insts))
+			in, ok := NewInstance(t, i, id, o, cfg.Util, s.heap, s.space, min(i, sc.MsegInstances-1), cfg.MainCarrier(t, i))
+			if !ok {
+				return nil, &ConfigError{fmt.Errorf("%v instance %d: cannot create its main carrier (mmbcs %d bytes)", t, i, o.MMBCS)}
+			}
+			s.types[t] = append(s.types[t], in)
+			s.insts = append(s.insts, in)
+			s.dd = append(s.dd, nil)
+		}
+	}
+	return s, nil
+}
+
+// Config returns the node's configuration.
+func (s *System) Config() *NodeConfig { return s.cfg }
+
+// Heap returns the heap of all blocks and carriers.
+func (s *System) Heap() *carriers.Heap { return s.heap }
+
+// Space returns the segment layer.
+func (s *System) Space() *carriers.Space { return s.space }
+
+// Instances returns the instances of type t (nil for a disabled type).
+func (s *System) Instances(t Type) []*Instance { return s.types[t] }
+
+// AllInstances returns every instance, in type and instance order.
+func (s *System) AllInstances() []*Instance { return s.insts }
+
+// EachCarrier calls fn for every carrier of every instance.
+func (s *System) EachCarrier(fn func(c int32)) {
+	for _, in := range s.insts {
+		in.EachCarrier(fn)
+	}
+}
+
+// preferred returns the instance scheduler sched allocates type t from.
+func (s *System) preferred(t Type, sched uint32) (*Instance, error) {
+	if t < Temp || t > Driver {
+		return nil, &RouteError{fmt.Sprintf("unknown allocator type %d", t)}
+	}
+	if int(sched) > s.cfg.Schedulers {
+		return nil, &RouteError{fmt.Sprintf("scheduler %d: the node has %d schedulers (@ schedulers / --schedulers)", sched, s.cfg.Schedulers)}
+	}
+	insts := s.types[t]
+	if insts == nil {
+		return nil, &RouteError{fmt.Sprintf("%v is disabled (+M%ce false or +Mea min): its memory comes from malloc, which alloclab does not model", t, t.Letter())}
+	}
+	switch t {
+	case Literal:
+		return nil, &RouteError{"literal_alloc is not modelled yet: its carriers come from the literal super carrier"}
+	}
+	if len(insts) == 1 {
+		return insts[0], nil
+	}
+	return insts[sched], nil
+}
+
+// enter starts or continues the run of scheduler sched: a new run begins
+// by applying every delayed deallocation queued during the previous one.
+func (s *System) enter(sched uint32) {
+	if s.run != int64(sched) {
+		s.Settle()
+		s.run = int64(sched)
+	}
+}
+
+// Settle applies every queued delayed deallocation, each employer its own
+// queue oldest first (the runtime's "wait for deallocations").
+func (s *System) Settle() {
+	for s.ddN > 0 {
+		for id, q := range s.dd {
+			if len(q) == 0 {
+				continue
+			}
+			s.dd[id] = q[:0]
+			s.ddN -= len(q)
+			for _, b := range q {
+				s.insts[id].Free(b)
+			}
+		}
+	}
+}
+
+// employer returns the instance employing block b's carrier.
+func (s *System) employer(b int32) *Instance {
+	return s.insts[s.heap.Carriers[s.heap.Blocks[b].Crr].Inst]
+}
+
+// Alloc allocates size bytes of type t on scheduler sched, tagged tag. It
+// returns Nil when the allocator returns NULL.
+func (s *System) Alloc(t Type, sched uint32, size, tag uint64) (int32, error) {
+	in, err := s.preferred(t, sched)
+	if err != nil {
+		return carriers.Nil, err
+	}
+	s.enter(sched)
+	return in.Alloc(size, tag), nil
+}
+
+// Free frees block b on scheduler sched.
+func (s *System) Free(b int32, sched uint32) error {
+	owner := s.employer(b)
+	caller, err := s.preferred(owner.Type, sched)
+	if err != nil {
+		return err
+	}
+	s.enter(sched)
+	if caller == owner {
+		owner.Free(b)
+		return nil
+	}
+	if s.cfg.Types[owner.Type].ThreadSpecific {
+		return &RouteError{fmt.Sprintf("temp_alloc block of scheduler %d freed by scheduler %d: temp_alloc memory must be freed by the thread that allocated it", owner.Index, sched)}
+	}
+	s.queue(owner, b)
+	return nil
+}
+
+func (s *System) queue(owner *Instance, b int32) {
+	id := owner.id
+	s.dd[id] = append(s.dd[id], b)
+	s.ddN++
+}
+
+// Realloc resizes block b to size bytes on scheduler sched and returns the
+// block holding the data, or Nil (b unchanged) when the allocator returns
+// NULL.
+func (s *System) Realloc(b int32, size uint64, sched uint32) (int32, error) {
+	owner := s.employer(b)
+	caller, err := s.preferred(owner.Type, sched)
+	if err != nil {
+		return carriers.Nil, err
+	}
+	s.enter(sched)
+	if caller == owner {
+		return owner.Realloc(b, size), nil
+	}
+	if s.cfg.Types[owner.Type].ThreadSpecific {
+		return carriers.Nil, &RouteError{fmt.Sprintf("temp_alloc block of scheduler %d reallocated by scheduler %d: temp_alloc memory belongs to the thread that allocated it", owner.Index, sched)}
+	}
+	// Another instance's block: a new block in the caller's instance
+	// (an alloc there), the old one queued to its employer.
+	nb := caller.Alloc(size, s.heap.Blocks[b].U)
+	if nb == carriers.Nil {
+		return carriers.Nil, nil
+	}
+	s.queue(owner, b)
+	return nb, nil
+}
+
+// Check runs every instance's invariant checker.
+func (s *System) Check() error {
+	for _, in := range s.insts {
+		if err := in.Check(); err != nil {
+			return fmt.Errorf("%v instance %d: %w", in.Type, in.Index, err)
+		}
+	}
+	return nil
+}
+
+// Advance moves the simulated clock. Timers (mseg cache ageing, fix_alloc
+// shrinking) come with carrier migration; until then nothing happens.
+func (s *System) Advance(nanos uint64) {}
+
+// Routes reports that operations are routed by scheduler, so a replay must
+// know each block's allocating scheduler.
+func (s *System) Routes() bool { return true }

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"alloclab/allocator"
+	"alloclab/internal/oracle"
+	"alloclab/workloads"
+)
+
+// nodeReproFlags are the emulator flags the oracle's node mode adds with
+// --repro: carriers from a super carrier, no mseg cache.
+const nodeReproFlags = "+MMscs 16384 +MMsco true +MMscrpm false +MMmcs 0"
+
+// simNodeDelta replays trace on a simulated node configured like the
+// oracle's node (+S schedulers, the trace's @ flags, the --repro flags,
+// then erl) and returns what the oracle's node mode would print with
+// --delta for types: D lines (the replay's effect on every statistic of
+// every instance) and X lines (live-block accounting).
+func simNodeDelta(t *testing.T, trace, erl string, types []string) *oracle.NodeReport {
+	t.Helper()
+	f, err := os.Open(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd := workloads.NewReader(bufio.NewReader(f), trace)
+	var ops []workloads.Op
+	scheds := 2
+	flags := []string{}
+	for rd.Scan() {
+		op := rd.Op()
+		if op.Kind == workloads.Directive {
+			switch op.Key {
+			case "schedulers":
+				fmt.Sscan(op.Value, &scheds)
+			case "flags":
+				flags = append(flags, op.Value)
+			}
+			continue
+		}
+		ops = append(ops, op)
+	}
+	if err := rd.Err(); err != nil {
+		t.Fatal(err)
+	}
+	fl, err := allocator.ParseFlags(strings.Join(append(flags, nodeReproFlags, erl), " "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := allocator.NewNodeConfig(scheds, fl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := allocator.NewSystem(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The baseline: the node just before the replay; max values restart.
+	base := map[*allocator.Instance]allocator.Stats{}
+	for _, in := range sys.AllInstances() {
+		in.Stats.ResetMax()
+		base[in] = in.Stats
+	}
+	rp := workloads.NewReplayer(sys, trace)
+	live := map[string]int{}
+	idType := map[uint64]string{}
+	for _, op := range ops {
+		if err := rp.Apply(op); err != nil {
+			t.Fatal(err)
+		}
+		switch op.Kind {
+		case workloads.Alloc:
+			idType[op.ID] = op.Type.String()
+			live[op.Type.String()]++
+		case workloads.Free:
+			live[idType[op.ID]]--
+		}
+	}
+	sys.Settle()
+	var b strings.Builder
+	fmt.Fprintf(&b, "alloclab-nodestats 1\nM mode delta\nM schedulers %d\nM types %s\n", scheds, strings.Join(types, " "))
+	for _, ty := range types {
+		at, _ := allocator.ParseType(ty)
+		var delta int64
+		for _, in := range sys.Instances(at) {
+			s, s0 := &in.Stats, base[in]
+			d2 := func(cur, max, cur0 uint64) string {
+				return fmt.Sprintf("%d %d", int64(cur)-int64(cur0), int64(max)-int64(cur0))
+			}
+			d1 := func(v, v0 uint64) string { return fmt.Sprint(int64(v) - int64(v0)) }
+			for _, k := range []struct {
+				name   string
+				cs, c0 *allocator.CarrierStats
+			}{{"mbcs", &s.MBCs, &s0.MBCs}, {"sbcs", &s.SBCs, &s0.SBCs}} {
+				p := fmt.Sprintf("D %s %d %s", ty, in.Index, k.name)
+				fmt.Fprintf(&b, "%s blocks %s count %s\n", p, ty, d2(k.cs.Blocks.Cur, k.cs.Blocks.Max, k.c0.Blocks.Cur))
+				fmt.Fprintf(&b, "%s blocks %s size %s\n", p, ty, d2(k.cs.BlocksSize.Cur, k.cs.BlocksSize.Max, k.c0.BlocksSize.Cur))
+				fmt.Fprintf(&b, "%s carriers %s\n", p, d2(k.cs.Carriers.Cur, k.cs.Carriers.Max, k.c0.Carriers.Cur))
+				fmt.Fprintf(&b, "%s carriers_size %s\n", p, d2(k.cs.CarriersSize.Cur, k.cs.CarriersSize.Max, k.c0.CarriersSize.Cur))
+				fmt.Fprintf(&b, "%s mseg_alloc_carriers %s\n", p, d1(k.cs.MsegCarriers, k.c0.MsegCarriers))
+				fmt.Fprintf(&b, "%s mseg_alloc_carriers_size %s\n", p, d1(k.cs.MsegSize, k.c0.MsegSize))
+				fmt.Fprintf(&b, "%s sys_alloc_carriers %s\n", p, d1(k.cs.SysCarriers, k.c0.SysCarriers))
+				fmt.Fprintf(&b, "%s sys_alloc_carriers_size %s\n", p, d1(k.cs.SysSize, k.c0.SysSize))
+				delta += int64(k.cs.Blocks.Cur) - int64(k.c0.Blocks.Cur)
+			}
+			c, c0 := &s.Calls, &s0.Calls
+			p := fmt.Sprintf("D %s %d calls", ty, in.Index)
+			for _, cc := range []struct {
+				name  string
+				v, v0 uint64
+			}{{"alloc", c.Alloc, c0.Alloc}, {"free", c.Free, c0.Free}, {"realloc", c.Realloc, c0.Realloc},
+				{"mseg_alloc", c.MsegAlloc, c0.MsegAlloc}, {"mseg_dealloc", c.MsegDealloc, c0.MsegDealloc},
+				{"mseg_realloc", c.MsegRealloc, c0.MsegRealloc}, {"sys_alloc", c.SysAlloc, c0.SysAlloc},
+				{"sys_free", c.SysFree, c0.SysFree}, {"sys_realloc", c.SysRealloc, c0.SysRealloc}} {
+				fmt.Fprintf(&b, "%s %s %s\n", p, cc.name, d1(cc.v, cc.v0))
+			}
+		}
+		ok := "ok"
+		if int64(live[ty]) != delta {
+			ok = "MISMATCH"
+		}
+		fmt.Fprintf(&b, "X %s live_blocks trace %d allocator %d %s\n", ty, live[ty], delta, ok)
+	}
+	rep, err := oracle.ParseNodeReport([]byte(b.String()))
+	if err != nil {
+		t.Fatalf("simulated report: %v\n%s", err, b.String())
+	}
+	return rep
+}
+
+// bootLeftovers are the instances whose main carrier the real node's boot
+// leaves blocks in (../shared/oracle/README.md, "Report format": binary_alloc
+// instance 1 one 176-byte block, driver_alloc instances 0 and 1 27 and 18
+// blocks), next to free blocks whose sizes the report does not give. A
+// simulated node starts without them, so the sizes of blocks placed around
+// them can differ by a few tail remainders (measured: up to a few hundred
+// bytes of 1.4-2.2 MB in the traces below; the exact boot layout cannot be
+// recovered from the report, which gives only a free-block histogram).
+var bootLeftovers = map[string]bool{"binary_alloc 1": true, "driver_alloc 0": true, "driver_alloc 1": true}
+
+// bootTolerance is how far a block-size line of such an instance may be
+// off (bytes, per field).
+const bootTolerance = 1024
+
+// TestNodeDifferential replays gen_node.py traces (2 schedulers, local and
+// cross-scheduler frees and reallocs) on a real node
+// (../shared/oracle/node --delta --repro, 3 runs each for its noise) and on
+// alloclab's node, and compares every D and X line: a stable line must be
+// identical, a varying one within the node's own spread; the block sizes
+// of the instances with boot leftovers within bootTolerance. The carrier
+// pool is switched off on both (+MBacul 0 +MRacul 0): it is the next issue.
+func TestNodeDifferential(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short: the node differential test boots real nodes")
+	}
+	if err := oracle.NodeAvailable(); err != nil {
+		t.Skipf("oracle node mode unavailable, differential test skipped: %v", err)
+	}
+	dir, _ := oracle.Dir()
+	erl := "+MBacul 0 +MRacul 0"
+	total, agree, noise, boot := 0, 0, 0, 0
+	for _, c := range []struct {
+		pattern string
+		seed    int
+	}{{"local", 1}, {"cross", 1}, {"cross", 2}} {
+		name := fmt.Sprintf("%s-%d", c.pattern, c.seed)
+		trace := filepath.Join(t.TempDir(), name+".trace")
+		out, err := exec.Command("python3", filepath.Join(dir, "gen_node.py"), "--seed", fmt.Sprint(c.seed),
+			"--ops", "4000", "--pattern", c.pattern).Output()
+		if err != nil {
+			t.Fatalf("gen_node.py: %v", err)
+		}
+		if err := os.WriteFile(trace, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		nr, err := oracle.Noise(trace, 3, oracle.NodeOpts{Delta: true, Repro: true, Erl: erl})
+		if err != nil {
+			t.Fatalf("%s: node: %v", name, err)
+		}
+		sim := simNodeDelta(t, trace, erl, nr.Runs[0].Meta.Types)
+		// Compare with the first run, noise from all three.
+		cmp := oracle.CompareNode(nr.Runs[0], sim, oracle.CompareOpts{Tags: []string{"D", "X"}, Noise: nr})
+		total += len(cmp.Keys)
+		agree += cmp.Counts[oracle.Agree]
+		noise += cmp.Counts[oracle.WithinNoise]
+		for _, d := range cmp.Differences() {
+			if bootAffected(d) {
+				boot++
+				t.Logf("%s: %s: node %v, alloclab %v (boot leftover, within %d bytes)", name, d.Key, d.Oracle, d.Sim, bootTolerance)
+				continue
+			}
+			t.Errorf("%s: %s: node %v, alloclab %v", name, d.Key, d.Oracle, d.Sim)
+		}
+	}
+	t.Logf("node differential: %d keys compared, %d identical, %d within the node's noise, %d block sizes off by a boot leftover, %d different",
+		total, agree, noise, boot, total-agree-noise-boot)
+}
+
+// bootAffected reports whether d is a block-size line of an instance with
+// boot leftovers, off by at most bootTolerance in every field.
+func bootAffected(d oracle.KeyDiff) bool {
+	f := strings.Fields(d.Key) // D TYPE INST mbcs blocks TYPE size
+	if len(f) != 7 || f[3] != "mbcs" || f[6] != "size" || !bootLeftovers[f[1]+" "+f[2]] ||
+		len(d.Oracle) != len(d.Sim) {
+		return false
+	}
+	for i := range d.Oracle {
+		var o, s int64
+		if _, err := fmt.Sscan(d.Oracle[i], &o); err != nil {
+			return false
+		}
+		if _, err := fmt.Sscan(d.Sim[i], &s); err != nil {
+			return false
+		}
+		if o-s > bootTolerance || s-o > bootTolerance {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,163 @@
+package reports
+
+import (
+	"alloclab/allocator"
+	"alloclab/strategies"
+)
+
+// InstanceInfo turns a simulated instance into the statistics model, as
+// erlang:system_info({allocator, A}) would report it (erts-alloc-facts
+// §8.1): options (given, in the runtime's order), mbcs and sbcs with the
+// instance's own block type, the call counters. When reset is set it then
+// starts a new "max since last call" period, as every info call does.
+func InstanceInfo(in *allocator.Instance, options []Prop, reset bool) AllocInstance {
+	name := in.Type.String()
+	prefix := name[:len(name)-len("alloc")]
+	kind := func(s *allocator.CarrierStats) *CarrierStats {
+		cs := &CarrierStats{
+			Carriers:         Triple(s.Carriers),
+			CarriersSize:     Triple(s.CarriersSize),
+			MsegCarriers:     s.MsegCarriers,
+			SysCarriers:      s.SysCarriers,
+			MsegCarriersSize: s.MsegSize,
+			SysCarriersSize:  s.SysSize,
+		}
+		// The runtime omits a block type whose max-ever count is 0.
+		if s.Blocks.MaxEver > 0 {
+			cs.Blocks = []BlockStats{{Type: name, Count: Triple(s.Blocks), Size: Triple(s.BlocksSize)}}
+		}
+		return cs
+	}
+	c := &in.Stats.Calls
+	ai := AllocInstance{
+		Allocator: name,
+		Instance:  in.Index,
+		Options:   options,
+		MBCS:      kind(&in.Stats.MBCs),
+		SBCS:      kind(&in.Stats.SBCs),
+		Calls: []CallCount{
+			CallCountOf(prefix+"alloc", c.Alloc), CallCountOf(prefix+"free", c.Free),
+			CallCountOf(prefix+"realloc", c.Realloc), CallCountOf("mseg_alloc", c.MsegAlloc),
+			CallCountOf("mseg_dealloc", c.MsegDealloc), CallCountOf("mseg_realloc", c.MsegRealloc),
+			CallCountOf("sys_alloc", c.SysAlloc), CallCountOf("sys_free", c.SysFree),
+			CallCountOf("sys_realloc", c.SysRealloc),
+		},
+		Version: allocator.StrategyVersion(in.Opts.AS),
+	}
+	// An instance with a carrier pool reports it (§8.1): acul, acnl and a
+	// pool letter, which thread-safe instances never have. The pool itself
+	// is not modelled yet, so it is reported empty, its counters 0.
+	if o := &in.Opts; o.ACUL > 0 && o.ACNL > 0 && o.CP != 0 {
+		ai.Pool = &PoolStats{}
+		for _, n := range poolCounters {
+			ai.Pool.Counters = append(ai.Pool.Counters, CallCountOf(n, 0))
+		}
+	}
+	if reset {
+		in.Stats.ResetMax()
+	}
+	return ai
+}
+
+// poolCounters are the mbcs_pool counters in the runtime's order.
+var poolCounters = []string{"entrance_removed", "skip_race", "skip_homecoming", "skip_not_pooled",
+	"skip_busy", "skip_size", "fetch", "fail", "fail_pend_dealloc", "fail_shared", "fail_pooled"}
+
+// AllocatorTerm is what erlang:system_info({allocator, A}) returns for the
+// instances of one allocator: [{instance, N, [{versions, V, "3.0"},
+// {options, [...]}, {mbcs, [...]}, {sbcs, [...]}, {calls, [...]}]}].
+func AllocatorTerm(insts []AllocInstance) Term {
+	var out []Term
+	for i := range insts {
+		ai := &insts[i]
+		props := []Term{Tup(Atom("versions"), String(ai.Version), String("3.0"))}
+		if ai.Options != nil {
+			props = append(props, Tup(Atom("options"), propList(ai.Options)))
+		}
+		props = append(props, Tup(Atom("mbcs"), carrierTerm(ai.MBCS)))
+		if p := ai.Pool; p != nil {
+			var blocks, pool []Term
+			for _, b := range p.Blocks {
+				blocks = append(blocks, Tup(Atom(b.Type), Lst(Tup(Atom("count"), IntFrom(b.Count)), Tup(Atom("size"), IntFrom(b.Size)))))
+			}
+			pool = append(pool, Tup(Atom("blocks"), Lst(blocks...)),
+				Tup(Atom("carriers"), IntFrom(p.Carriers)), Tup(Atom("carriers_size"), IntFrom(p.CarriersSize)))
+			for _, c := range p.Counters {
+				pool = append(pool, Tup(Atom(c.Name), IntFrom(c.Giga), IntFrom(c.Ones)))
+			}
+			props = append(props, Tup(Atom("mbcs_pool"), Lst(pool...)))
+		}
+		props = append(props, Tup(Atom("sbcs"), carrierTerm(ai.SBCS)))
+		var calls []Term
+		for _, c := range ai.Calls {
+			calls = append(calls, Tup(Atom(c.Name), IntFrom(c.Giga), IntFrom(c.Ones)))
+		}
+		props = append(props, Tup(Atom("calls"), Lst(calls...)))
+		out = append(out, Tup(Atom("instance"), IntFrom(ai.Instance), Lst(props...)))
+	}
+	return Lst(out...)
+}
+
+func propList(ps []Prop) Term {
+	var l []Term
+	for _, p := range ps {
+		l = append(l, Tup(Atom(p.Key), p.Value))
+	}
+	return Lst(l...)
+}
+
+func triple(name string, t Triple) Term {
+	return Tup(Atom(name), IntFrom(t.Cur), IntFrom(t.Max), IntFrom(t.MaxEver))
+}
+
+func carrierTerm(cs *CarrierStats) Term {
+	var blocks []Term
+	for _, b := range cs.Blocks {
+		blocks = append(blocks, Tup(Atom(b.Type), Lst(triple("count", b.Count), triple("size", b.Size))))
+	}
+	return Lst(
+		Tup(Atom("blocks"), Lst(blocks...)),
+		triple("carriers", cs.Carriers),
+		Tup(Atom("mseg_alloc_carriers"), IntFrom(cs.MsegCarriers)),
+		Tup(Atom("sys_alloc_carriers"), IntFrom(cs.SysCarriers)),
+		triple("carriers_size", cs.CarriersSize),
+		Tup(Atom("mseg_alloc_carriers_size"), IntFrom(cs.MsegCarriersSize)),
+		Tup(Atom("sys_alloc_carriers_size"), IntFrom(cs.SysCarriersSize)),
+	)
+}
+
+// OptionProps is an instance's {options, [...]} list in the runtime's
+// order (erlang:system_info({allocator, A}), verified on OTP 25.2.3): gf
+// instances add mbsd before as.
+func OptionProps(o allocator.Options) []Prop {
+	b := func(v bool) Term {
+		if v {
+			return Atom("true")
+		}
+		return Atom("false")
+	}
+	n := func(v uint64) Term { return IntFrom(v) }
+	cp := Term(Atom("undefined"))
+	if o.CP != 0 {
+		cp = Atom(string(o.CP))
+	}
+	ps := []Prop{{"e", b(o.E)}, {"t", b(o.T)}, {"atags", b(o.ATags)}, {"ramv", b(o.RAMV)},
+		{"sbct", n(o.SBCT)}, {"asbcst", n(o.ASBCST)}, {"rsbcst", n(o.RSBCST)}, {"rsbcmt", n(o.RSBCMT)},
+		{"rmbcmt", n(o.RMBCMT)}, {"mmbcs", n(o.MMBCS)}, {"mmmbc", n(o.MMMBC)}, {"mmsbc", n(o.MMSBC)},
+		{"lmbcs", n(o.LMBCS)}, {"smbcs", n(o.SMBCS)}, {"mbcgs", n(o.MBCGS)}, {"acful", n(o.ACFUL)},
+		{"acul", n(o.ACUL)}, {"acnl", n(o.ACNL)}, {"acfml", n(o.ACFML)}, {"cp", cp}}
+	if o.AS == strategies.GF {
+		ps = append(ps, Prop{"mbsd", n(o.MBSD)})
+	}
+	return append(ps, Prop{"as", Atom(o.AS.String())})
+}
+
+// SystemInfo collects InstanceInfo for every instance of every allocator
+// of a simulated node, grouped by allocator in the runtime's order.
+func SystemInfo(insts []*allocator.Instance, reset bool) []AllocInstance {
+	var out []AllocInstance
+	for _, in := range insts {
+		out = append(out, InstanceInfo(in, OptionProps(in.Opts), reset))
+	}
+	return out
+}
