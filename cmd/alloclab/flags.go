@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"alloclab/allocator"
-	"alloclab/strategies"
+	"alloclab/reports"
 )
 
 // alloclab flags prints the effective allocator options of a node — what
@@ -284,38 +284,23 @@ type flagsSection struct {
 }
 
 // flagsOptions is an instance's {options, [...]} list in the runtime's
-// order; gf instances add mbsd before as.
+// order (reports.OptionProps, shared with replay --stats).
 func flagsOptions(o allocator.Options) []flagsKV {
-	cp := termAtom("undefined")
-	if o.CP != 0 {
-		cp = termAtom(string(o.CP))
+	var kv []flagsKV
+	for _, p := range reports.OptionProps(o) {
+		switch v := p.Value.(type) {
+		case reports.Int:
+			n, _ := v.Uint64()
+			kv = append(kv, flagsKV{p.Key, termInt(n)})
+		case reports.Atom:
+			if v == "true" || v == "false" {
+				kv = append(kv, flagsKV{p.Key, termBool(v == "true")})
+			} else {
+				kv = append(kv, flagsKV{p.Key, termAtom(string(v))})
+			}
+		}
 	}
-	kv := []flagsKV{
-		{"e", termBool(o.E)},
-		{"t", termBool(o.T)},
-		{"atags", termBool(o.ATags)},
-		{"ramv", termBool(o.RAMV)},
-		{"sbct", termInt(o.SBCT)},
-		{"asbcst", termInt(o.ASBCST)},
-		{"rsbcst", termInt(o.RSBCST)},
-		{"rsbcmt", termInt(o.RSBCMT)},
-		{"rmbcmt", termInt(o.RMBCMT)},
-		{"mmbcs", termInt(o.MMBCS)},
-		{"mmmbc", termInt(o.MMMBC)},
-		{"mmsbc", termInt(o.MMSBC)},
-		{"lmbcs", termInt(o.LMBCS)},
-		{"smbcs", termInt(o.SMBCS)},
-		{"mbcgs", termInt(o.MBCGS)},
-		{"acful", termInt(o.ACFUL)},
-		{"acul", termInt(o.ACUL)},
-		{"acnl", termInt(o.ACNL)},
-		{"acfml", termInt(o.ACFML)},
-		{"cp", cp},
-	}
-	if o.AS == strategies.GF {
-		kv = append(kv, flagsKV{"mbsd", termInt(o.MBSD)})
-	}
-	return append(kv, flagsKV{"as", termAtom(o.AS.String())})
+	return kv
 }
 
 // flagsSections builds every section of cfg in the runtime's order.
