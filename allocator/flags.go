@@ -1264,7 +1264,14 @@ func (f *Flags) String() string {
 	u("+MYtt", f.ytt)
 	u("+MYtp", f.ytp)
 	if f.ym.set {
-		add("+MYm", f.ym.v)
+		// The runtime ignores +MYm's value (it shows libc); a vm.args
+		// file can give one that blank-separated flags cannot hold (empty,
+		// or with blanks): then the canonical form says libc.
+		v := f.ym.v
+		if v == "" || strings.ContainsAny(v, " \t\n\r\v\f") {
+			v = "libc"
+		}
+		add("+MYm", v)
 	}
 	b("+MYe", f.ye)
 	if f.lpm.set {
