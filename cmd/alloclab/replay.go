@@ -26,6 +26,7 @@ type replayOpts struct {
 	layout     bool
 	info       bool
 	stats      bool
+	statsEvery int
 	format     string
 	check      bool
 	lenient    bool
@@ -68,6 +69,7 @@ Errors (exit status 2, nothing on standard output):
 	f.BoolVar(&o.layout, "layout", false, "print the final layout (alloclab-layout 1)")
 	f.BoolVar(&o.info, "info", false, "print the instance's options and statistics as the runtime's erts_alcu_info does (after the layout)")
 	f.BoolVar(&o.stats, "stats", false, "print the allocators' statistics as erlang:system_info({allocator, A}) reports them (see --format)")
+	f.IntVar(&o.statsEvery, "stats-every", 0, "with --stats: also report after every N a/r/f records (each report starts a new max period, as an info call does)")
 	f.StringVar(&o.format, "format", "text", "--stats output: text (a table), erlang (terms as system_info returns them) or json")
 	f.BoolVar(&o.check, "check", false, "check every invariant after every operation (slow)")
 	f.BoolVar(&o.lenient, "lenient", false, "skip malformed trace lines (counted, first one reported) instead of failing")
@@ -209,8 +211,53 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
 		t = nodeTarget{sys}
 	}
 
+	if o.statsEvery < 0 {
+		return userErrorf("replay: --stats-every %d: expected a positive number of records", o.statsEvery)
+	}
+	if o.statsEvery > 0 {
+		o.stats = true
+	}
 	rp := workloads.NewReplayer(t, name)
 	rd.SetLiveSet(rp)
+	var out bytes.Buffer
+	reportsDone := 0
+	// statsReport writes one statistics report: after ops records (line
+	// line of the trace), or at the end (line 0).
+	statsReport := func(line int) {
+		insts := reports.SystemInfo(t.AllInstances(), true)
+		if reportsDone > 0 && o.format == "json" {
+			out.WriteString(",\n")
+		}
+		if o.statsEvery > 0 {
+			when := "end of the trace"
+			if line > 0 {
+				when = fmt.Sprintf("line %d", line)
+			}
+			switch o.format {
+			case "erlang":
+				fmt.Fprintf(&out, "%%%% after %d records (%s)\n", rp.Ops(), when)
+			case "json":
+				if reportsDone == 0 {
+					out.WriteString("[\n")
+				}
+				fmt.Fprintf(&out, "{\"records\": %d, \"line\": %d, \"allocators\":\n", rp.Ops(), line)
+			default:
+				fmt.Fprintf(&out, "== after %d records (%s)\n", rp.Ops(), when)
+			}
+		}
+		switch o.format {
+		case "erlang":
+			out.Write(reports.WriteSystemInfoErlang(insts))
+		case "json":
+			out.Write(reports.WriteSystemInfoJSON(insts))
+			if o.statsEvery > 0 {
+				out.WriteString("}")
+			}
+		default:
+			t.WriteSummary(&out, rp)
+		}
+		reportsDone++
+	}
 	apply := func(op workloads.Op) error {
 		if op.Kind == workloads.Directive {
 			if !o.single && (op.Key == "schedulers" || op.Key == "flags") && rp.Ops() > 0 {
@@ -220,6 +267,9 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
 		}
 		if err := rp.Apply(op); err != nil {
 			return err
+		}
+		if o.statsEvery > 0 && op.Kind != workloads.Time && rp.Ops()%o.statsEvery == 0 {
+			statsReport(op.Line)
 		}
 		if o.check {
 			if err := t.Check(); err != nil {
@@ -251,7 +301,6 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
 	if n := rd.Skipped(); n > 0 {
 		fmt.Fprintf(cmd.ErrOrStderr(), "alloclab: warning: skipped %d malformed lines (first: %v)\n", n, rd.FirstSkipped())
 	}
-	var out bytes.Buffer
 	if o.layout {
 		l := reports.NewLayout(t.Heap(), t.EachCarrier)
 		if _, err := l.WriteTo(&out); err != nil {
@@ -264,14 +313,9 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
 		}
 	}
 	if o.stats {
-		insts := reports.SystemInfo(t.AllInstances(), true)
-		switch o.format {
-		case "erlang":
-			out.Write(reports.WriteSystemInfoErlang(insts))
-		case "json":
-			out.Write(reports.WriteSystemInfoJSON(insts))
-		default:
-			t.WriteSummary(&out, rp)
+		statsReport(0)
+		if o.statsEvery > 0 && o.format == "json" {
+			out.WriteString("\n]\n")
 		}
 	}
 	if !o.layout && !o.info && !o.stats {

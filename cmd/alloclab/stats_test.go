@@ -105,3 +105,34 @@ func shape(t *testing.T, s string) string {
 	w = blockLists.ReplaceAllString(w, "{blocks,_}")
 	return w
 }
+
+func TestStatsEvery(t *testing.T) {
+	out := statsOut(t, "json", "--stats-every", "30")
+	var reps []struct {
+		Records    int
+		Line       int
+		Allocators map[string][]struct {
+			MBCS struct {
+				Blocks map[string]struct{ Count [3]uint64 }
+			} `json:"mbcs"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &reps); err != nil {
+		t.Fatalf("--stats-every --format json: %v\n%s", err, out)
+	}
+	// route.trace: 75 records; reports after 30, 60 and at the end.
+	if len(reps) != 3 || reps[0].Records != 30 || reps[1].Records != 60 || reps[2].Records != 75 || reps[2].Line != 0 {
+		t.Fatalf("reports %+v", reps)
+	}
+	// binary_alloc instance 0 gets its 10 blocks first (records 1-10):
+	// 10 after 30 records and still 10 at the end, each report a new max
+	// period.
+	for i, r := range reps {
+		if c := r.Allocators["binary_alloc"][0].MBCS.Blocks["binary_alloc"].Count; c != [3]uint64{10, 10, 10} {
+			t.Errorf("report %d: binary_alloc 0 count %v", i, c)
+		}
+	}
+	if code, _, _ := goldenRun("replay", "--stats-every", "-1", "testdata/node/route.trace"); code != 2 {
+		t.Errorf("--stats-every -1: exit %d, want 2", code)
+	}
+}
