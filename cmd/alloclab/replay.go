@@ -26,6 +26,8 @@ type replayOpts struct {
 	layout     bool
 	info       bool
 	stats      bool
+	recon      bool
+	instrument bool
 	statsEvery int
 	format     string
 	check      bool
@@ -69,6 +71,8 @@ Errors (exit status 2, nothing on standard output):
 	f.BoolVar(&o.layout, "layout", false, "print the final layout (alloclab-layout 1)")
 	f.BoolVar(&o.info, "info", false, "print the instance's options and statistics as the runtime's erts_alcu_info does (after the layout)")
 	f.BoolVar(&o.stats, "stats", false, "print the allocators' statistics as erlang:system_info({allocator, A}) reports them (see --format)")
+	f.BoolVar(&o.recon, "recon", false, "print recon_alloc's analyses of the final state: memory, fragmentation, average_block_sizes, sbcs_to_mbcs, cache_hit_rates (see --format)")
+	f.BoolVar(&o.instrument, "instrument", false, "print instrument:carriers() and instrument:allocations() of the final state (Erlang terms)")
 	f.IntVar(&o.statsEvery, "stats-every", 0, "with --stats: also report after every N a/r/f records (each report starts a new max period, as an info call does)")
 	f.StringVar(&o.format, "format", "text", "--stats output: text (a table), erlang (terms as system_info returns them) or json")
 	f.BoolVar(&o.check, "check", false, "check every invariant after every operation (slow)")
@@ -248,6 +252,10 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
 		switch o.format {
 		case "erlang":
 			out.Write(reports.WriteSystemInfoErlang(insts))
+			out.WriteString("%% erlang:system_info({allocator, mseg_alloc})\n")
+			out.WriteString(reports.PrettyTerm(reports.MsegTerm(reports.MsegInstances(t.Space(), true)), 1) + ".\n")
+			out.WriteString("%% erlang:memory() (the categories allocator blocks determine)\n")
+			out.WriteString(reports.PrettyTerm(reports.MemoryTerm(reports.NodeMemory(t.AllInstances())), 1) + ".\n")
 		case "json":
 			out.Write(reports.WriteSystemInfoJSON(insts))
 			if o.statsEvery > 0 {
@@ -318,7 +326,25 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
 			out.WriteString("\n]\n")
 		}
 	}
-	if !o.layout && !o.info && !o.stats {
+	if o.recon {
+		if err := writeRecon(&out, t.Snapshot(), o.format); err != nil {
+			return err
+		}
+	}
+	if o.instrument {
+		insts := t.AllInstances()
+		out.WriteString("%% instrument:carriers()\n")
+		out.WriteString(reports.PrettyTerm(reports.InstrumentCarriers(t.Heap(), insts, reports.CarriersHistStart, reports.CarriersHistWidth), 1) + ".\n")
+		// instrument:allocations() returns maps: printed as ~w does.
+		out.WriteString("%% instrument:allocations()\n")
+		a, err := reports.AllocationHistograms(t.Heap(), insts, reports.AllocationsHistStart, reports.AllocationsHistWidth)
+		if err != nil {
+			out.WriteString("{error,not_enabled}.\n")
+		} else {
+			out.WriteString(a.String() + ".\n")
+		}
+	}
+	if !o.layout && !o.info && !o.stats && !o.recon && !o.instrument {
 		t.WriteSummary(&out, rp)
 	}
 	_, err = io.Copy(cmd.OutOrStdout(), &out)
@@ -329,6 +355,9 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
 type target interface {
 	workloads.Target
 	AllInstances() []*allocator.Instance
+	Space() *carriers.Space
+	// Snapshot is what recon_alloc:snapshot() would take.
+	Snapshot() *reports.Snapshot
 	EachCarrier(fn func(c int32))
 	Check() error
 	Settle()
@@ -337,6 +366,10 @@ type target interface {
 }
 
 type singleTarget struct{ *allocator.Single }
+
+func (s singleTarget) Snapshot() *reports.Snapshot {
+	return reports.SnapshotOf(s.Instances(), s.Space())
+}
 
 func (s singleTarget) EachCarrier(fn func(c int32))        { s.Instance().EachCarrier(fn) }
 func (s singleTarget) AllInstances() []*allocator.Instance { return s.Instances() }
@@ -354,6 +387,8 @@ func (s singleTarget) WriteSummary(w io.Writer, rp *workloads.Replayer) {
 }
 
 type nodeTarget struct{ *allocator.System }
+
+func (n nodeTarget) Snapshot() *reports.Snapshot { return reports.SnapshotOfSystem(n.System) }
 
 // WriteInfo prints every instance's report, headed by "ALLOCATOR INSTANCE".
 func (n nodeTarget) WriteInfo(w io.Writer) error {

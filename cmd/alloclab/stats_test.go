@@ -28,8 +28,8 @@ func TestStatsErlangParses(t *testing.T) {
 	if err != nil {
 		t.Fatalf("--stats --format erlang does not parse: %v", err)
 	}
-	if len(terms) != 10 { // temp sl std ll eheap ets fix literal binary driver (test_alloc is disabled)
-		t.Errorf("%d allocators, want 10", len(terms))
+	if len(terms) != 12 { // temp sl std ll eheap ets fix literal binary driver (test_alloc is disabled), mseg_alloc, erlang:memory()
+		t.Errorf("%d terms, want 12", len(terms))
 	}
 	// binary_alloc: instance 1 holds route.trace's 20 binaries of 1048
 	// bytes, as the real node does (route.delta).
@@ -134,5 +134,27 @@ func TestStatsEvery(t *testing.T) {
 	}
 	if code, _, _ := goldenRun("replay", "--stats-every", "-1", "testdata/node/route.trace"); code != 2 {
 		t.Errorf("--stats-every -1: exit %d, want 2", code)
+	}
+}
+
+func TestReconAndInstrumentFlags(t *testing.T) {
+	// --recon and --instrument print recon's analyses and instrument's
+	// results of the final state; their content is tested in reports and
+	// recon_test.go, here that the flags reach them and parse.
+	code, out, stderr := goldenRun("replay", "--recon", "--format", "erlang", "testdata/node/route.trace")
+	if code != 0 {
+		t.Fatalf("--recon: exit %d: %s", code, stderr)
+	}
+	if _, err := reports.ReadTerms("recon", out); err != nil || !strings.Contains(string(out), "%% recon_alloc:fragmentation(current)") {
+		t.Errorf("--recon --format erlang: %v\n%s", err, out)
+	}
+	code, out, stderr = goldenRun("replay", "--instrument", "testdata/node/route.trace")
+	if code != 0 {
+		t.Fatalf("--instrument: exit %d: %s", code, stderr)
+	}
+	// route.trace: 60 binaries of 1048-byte blocks (slot 3 of
+	// instrument:allocations' [896,1920)) and 15 driver blocks of 520.
+	if !strings.Contains(string(out), "binary_alloc => {0,0,0,60,") || !strings.Contains(string(out), "driver_alloc => {0,0,15,") {
+		t.Errorf("--instrument allocations:\n%s", out)
 	}
 }
