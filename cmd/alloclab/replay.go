@@ -117,7 +117,7 @@ func spaceConfig(fl *allocator.Flags) carriers.SpaceConfig {
 	return sc
 }
 
-func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
+func runReplay(cmd *cobra.Command, path string, o *replayOpts) (err error) {
 	switch o.format {
 	case "text", "erlang", "json":
 	default:
@@ -129,6 +129,7 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
 	}
 	var in io.Reader
 	name := path
+	var size int64
 	if path == "-" {
 		in, name = cmd.InOrStdin(), "<stdin>"
 	} else {
@@ -138,8 +139,13 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) error {
 		}
 		defer f.Close()
 		in = f
+		if st, err := os.Stat(path); err == nil {
+			size = st.Size()
+		}
 	}
-	rd := workloads.NewReader(bufio.NewReaderSize(in, 256<<10), name)
+	prog := newProgress(cmd.ErrOrStderr(), name, size)
+	defer func() { prog.done(err == nil) }()
+	rd := workloads.NewReader(bufio.NewReaderSize(prog.reader(in), 256<<10), name)
 	rd.SetLenient(o.lenient)
 
 	// The prelude: directives before the first record describe the node.
