@@ -357,25 +357,7 @@ func flagsSelect(secs []flagsSection, args []string) ([]flagsSection, error) {
 }
 
 // erlAtom writes an atom, quoted unless it is a plain lower-case name.
-func erlAtom(b *bytes.Buffer, s string) {
-	plain := s != "" && s[0] >= 'a' && s[0] <= 'z'
-	for i := 0; i < len(s) && plain; i++ {
-		c := s[i]
-		plain = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '@'
-	}
-	if plain {
-		b.WriteString(s)
-		return
-	}
-	b.WriteByte('\'')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\'' || s[i] == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('\'')
-}
+func erlAtom(b *bytes.Buffer, s string) { b.WriteString(reports.QuoteAtom(s)) }
 
 func writeFlagsErlang(b *bytes.Buffer, secs []flagsSection) {
 	for _, s := range secs {
