@@ -42,22 +42,37 @@ func newReplayCmd() *cobra.Command {
 		Long: `Replay a trace (alloclab-trace 1, see the README) on the simulated allocators
 and report the result.
 
+By default the trace runs on a node: every allocator type with instance 0 and
+one instance per scheduler (--schedulers, else the trace's '@ schedulers N',
+else 2), configured like 'erl +S N' with the trace's '@ flags', then
+--vm-args, then --flags (later wins). TYPE and SCHED route each record; a
+free or realloc by another scheduler is a delayed deallocation, applied when
+the executing scheduler changes.
+
 With --single every operation goes to one instance of the runtime's test
 allocator with the generic alloc_util defaults — the allocator the oracle
 drives — configured with +MZ<param> flags, e.g. --flags "+MZas aobf +MZsbct 256".
 mseg_alloc (+MM...), alloc_util (+Mu...) and sys_alloc (+MY...) flags apply too.
 
---layout prints the final carriers and blocks as alloclab-layout 1, the
-format ../shared/oracle/run prints, so the two can be compared with diff;
---info prints the allocator's own options and statistics in the text of the
-runtime's erts_alcu_info (../shared/oracle/run --info).
+What is printed (default: a summary table):
+  --layout      the final carriers and blocks as alloclab-layout 1, the format
+                ../shared/oracle/run prints, so the two can be compared with diff
+  --info        each instance's options and statistics in the text of the
+                runtime's erts_alcu_info (../shared/oracle/run --info)
+  --stats       erlang:system_info({allocator, A}) of every allocator, mseg_alloc
+                and erlang:memory() (--format erlang|json|text, --stats-every N)
+  --recon       recon_alloc's analyses (--format erlang|json|text)
+  --instrument  instrument:carriers() and instrument:allocations()
 
 Errors (exit status 2, nothing on standard output):
   TRACE:LINE: ...   malformed trace: bad first line, unknown record, wrong
                     field count, bad number, unknown type, reuse of a live ID,
-                    r/f of an ID that is not live, time going backwards
+                    r/f of an ID that is not live, time going backwards, a
+                    scheduler the node does not have, '@ schedulers'/'@ flags'
+                    after the first record
   TRACE:LINE: allocation of N bytes failed   the simulated allocator returned NULL
-  +M...: ...        unknown or malformed allocator flag`,
+  +M...: ...        unknown or malformed allocator flag, or a configuration
+                    the runtime would refuse to start with`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReplay(cmd, args[0], &o)
@@ -65,7 +80,7 @@ Errors (exit status 2, nothing on standard output):
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.single, "single", false, "replay on one test-allocator instance (+MZ flags), like the oracle")
-	f.IntVar(&o.schedulers, "schedulers", 2, "normal schedulers of the node (+S N); default: the trace's '@ schedulers N', else 2")
+	f.IntVar(&o.schedulers, "schedulers", 2, "normal schedulers of the node (+S N); when not given: the trace's '@ schedulers N', else 2")
 	f.StringArrayVar(&o.flags, "flags", nil, `erl +M flags, e.g. "+MZas aobf +MMmcs 0" (repeatable)`)
 	f.StringVar(&o.vmArgs, "vm-args", "", "read +M flags from a vm.args file (--flags win)")
 	f.BoolVar(&o.layout, "layout", false, "print the final layout (alloclab-layout 1)")
