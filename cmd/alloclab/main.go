@@ -51,6 +51,7 @@ sys_alloc and the super carrier.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return userErr(err) })
 	root.AddCommand(newReplayCmd())
 	root.AddCommand(newFlagsCmd())
+	root.AddCommand(newConvertCmd())
 	// cobra reports unknown commands and bad arguments as plain errors;
 	// they are all usage errors.
 	cmd, err := root.ExecuteC()
