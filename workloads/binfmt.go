@@ -304,6 +304,11 @@ func (r *BinaryReader) record() (ok, emit bool) {
 		nf++
 	}
 	for k := 0; k < nf; k++ {
+		if i < len(b) && b[i] < 0x80 { // the usual one-byte varint
+			fields[k] = uint64(b[i])
+			i++
+			continue
+		}
 		v, j, n := uvarint(b, i)
 		if n == 0 {
 			return r.short(r.rec, name+" record"), false
