@@ -26,6 +26,13 @@ var gzipMagic = []byte{0x1f, 0x8b}
 // the file, or a "NAME: not gzip data: ..." error for a ".gz" file that
 // is not gzip.
 func OpenTrace(path string, stdin io.Reader) (OpReader, io.Closer, error) {
+	return OpenTraceWith(path, stdin, nil)
+}
+
+// OpenTraceWith is OpenTrace, with the raw (possibly compressed) input
+// passed through wrap first when wrap is not nil: a progress meter
+// counting the bytes of the file.
+func OpenTraceWith(path string, stdin io.Reader, wrap func(io.Reader) io.Reader) (OpReader, io.Closer, error) {
 	name := path
 	var src io.Reader
 	var closers multiCloser
@@ -38,6 +45,9 @@ func OpenTrace(path string, stdin io.Reader) (OpReader, io.Closer, error) {
 		}
 		src = f
 		closers = append(closers, f)
+	}
+	if wrap != nil {
+		src = wrap(src)
 	}
 	br := bufio.NewReaderSize(src, 256<<10)
 	head, _ := br.Peek(2)

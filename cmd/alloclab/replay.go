@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -142,26 +141,28 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) (err error) {
 	if err != nil {
 		return err
 	}
-	var in io.Reader
-	name := path
 	var size int64
-	if path == "-" {
-		in, name = cmd.InOrStdin(), "<stdin>"
-	} else {
-		f, _, err := workloads.Open(path)
-		if err != nil {
-			return userErr(err)
-		}
-		defer f.Close()
-		in = f
+	if path != "-" {
 		if st, err := os.Stat(path); err == nil {
 			size = st.Size()
 		}
 	}
+	name := path
+	if path == "-" {
+		name = "<stdin>"
+	}
 	prog := newProgress(cmd.ErrOrStderr(), name, size)
 	defer func() { prog.done(err == nil) }()
-	rd := workloads.NewReader(bufio.NewReaderSize(prog.reader(in), 256<<10), name)
-	rd.SetLenient(o.lenient)
+	// Text or binary (ALTR), gzip-compressed or not: by content.
+	rd, closer, err := workloads.OpenTraceWith(path, cmd.InOrStdin(), prog.reader)
+	if err != nil {
+		return userErr(err)
+	}
+	defer closer.Close()
+	lr, _ := rd.(workloads.LenientReader)
+	if lr != nil {
+		lr.SetLenient(o.lenient)
+	}
 
 	// The prelude: directives before the first record describe the node.
 	var first []workloads.Op
@@ -327,8 +328,8 @@ func runReplay(cmd *cobra.Command, path string, o *replayOpts) (err error) {
 		return err
 	}
 	t.Settle()
-	if n := rd.Skipped(); n > 0 {
-		fmt.Fprintf(cmd.ErrOrStderr(), "alloclab: warning: skipped %d malformed lines (first: %v)\n", n, rd.FirstSkipped())
+	if lr != nil && lr.Skipped() > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "alloclab: warning: skipped %d malformed lines (first: %v)\n", lr.Skipped(), lr.FirstSkipped())
 	}
 	if o.layout {
 		l := reports.NewLayout(t.Heap(), t.EachCarrier)
