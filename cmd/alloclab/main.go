@@ -52,6 +52,9 @@ sys_alloc and the super carrier.`,
 	root.AddCommand(newReplayCmd())
 	root.AddCommand(newFlagsCmd())
 	root.AddCommand(newConvertCmd())
+	root.AddCommand(newGenCmd())
+	root.AddCommand(newRunCmd())
+	root.AddCommand(newScenariosCmd())
 	// cobra reports unknown commands and bad arguments as plain errors;
 	// they are all usage errors.
 	cmd, err := root.ExecuteC()
