@@ -464,7 +464,9 @@ func (p *nodeParser) optionLine(n int, f []string) error {
 	if !isName(f[3]) {
 		return fmt.Errorf("option name %q is not a name", clip(f[3]))
 	}
-	k := t + " " + f[2] + " " + f[3]
+	// Keyed by the parsed instance: "0" and "00" are the same instance
+	// (found by FuzzParseNodeReport).
+	k := fmt.Sprintf("%s %d %s", t, inst, f[3])
 	if prev, ok := p.opts[k]; ok {
 		return fmt.Errorf("second option %s (first at line %d)", k, prev)
 	}
