@@ -337,31 +337,43 @@ func quoteString(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
 	for _, r := range s {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\v':
-			b.WriteString(`\v`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		case 0x1b:
-			b.WriteString(`\e`)
-		default:
+		if !writeEscape(&b, r, '"') {
 			b.WriteRune(r)
 		}
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// writeEscape writes the escape sequence Erlang's io_lib uses for r inside
+// a string or quoted atom delimited by quote, and reports whether r needed
+// one.
+func writeEscape(b *strings.Builder, r, quote rune) bool {
+	var e string
+	switch r {
+	case quote:
+		e = `\` + string(quote)
+	case '\\':
+		e = `\\`
+	case '\n':
+		e = `\n`
+	case '\r':
+		e = `\r`
+	case '\t':
+		e = `\t`
+	case '\v':
+		e = `\v`
+	case '\b':
+		e = `\b`
+	case '\f':
+		e = `\f`
+	case 0x1b:
+		e = `\e`
+	default:
+		return false
+	}
+	b.WriteString(e)
+	return true
 }
 
 // reservedWords are the atoms io_lib:write_atom quotes although they look
@@ -385,33 +397,14 @@ func QuoteAtom(a string) string {
 	var b strings.Builder
 	b.WriteByte('\'')
 	for _, r := range a {
-		switch r {
-		case '\'':
-			b.WriteString(`\'`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\v':
-			b.WriteString(`\v`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		case 0x1b:
-			b.WriteString(`\e`)
-		case 0x7f:
+		switch {
+		case writeEscape(&b, r, '\''):
+		case r == 0x7f:
 			b.WriteString(`\d`)
+		case r < ' ' || r > 0x7f && r < 0xA0:
+			fmt.Fprintf(&b, `\%03o`, r)
 		default:
-			if r < ' ' || r > 0x7f && r < 0xA0 {
-				fmt.Fprintf(&b, `\%03o`, r)
-			} else {
-				b.WriteRune(r)
-			}
+			b.WriteRune(r)
 		}
 	}
 	b.WriteByte('\'')

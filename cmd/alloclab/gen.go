@@ -122,19 +122,7 @@ replay it (as 'alloclab replay'). --schedulers also sets the scenario's
 		},
 	}
 	addGenFlags(cmd, &o)
-	f := cmd.Flags()
-	f.BoolVar(&r.single, "single", false, "replay on one test-allocator instance (+MZ flags), like the oracle")
-	f.IntVar(&r.schedulers, "schedulers", 2, "normal schedulers of the node (+S N); default: the scenario's")
-	f.StringArrayVar(&r.flags, "flags", nil, `erl +M flags, e.g. "+MZas aobf +MMmcs 0" (repeatable)`)
-	f.StringVar(&r.vmArgs, "vm-args", "", "read +M flags from a vm.args file (--flags win)")
-	f.BoolVar(&r.layout, "layout", false, "print the final layout (alloclab-layout 1)")
-	f.BoolVar(&r.info, "info", false, "print each instance's options and statistics as erts_alcu_info does (after the layout)")
-	f.BoolVar(&r.instrument, "instrument", false, "print instrument:carriers() and instrument:allocations() of the final state")
-	f.BoolVar(&r.stats, "stats", false, "print the allocators' statistics (see --format)")
-	f.BoolVar(&r.recon, "recon", false, "print recon_alloc's analyses of the final state (see --format)")
-	f.IntVar(&r.statsEvery, "stats-every", 0, "with --stats: also report after every N a/r/f records")
-	f.StringVar(&r.format, "format", "text", "--stats/--recon output: text, erlang or json")
-	f.BoolVar(&r.check, "check", false, "check every invariant after every operation (slow)")
+	addReplayFlags(cmd.Flags(), &r, "default: the scenario's")
 	return cmd
 }
 

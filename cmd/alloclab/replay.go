@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"alloclab/allocator"
 	"alloclab/carriers"
@@ -77,9 +78,17 @@ Errors (exit status 2, nothing on standard output):
 			return runReplay(cmd, args[0], &o)
 		},
 	}
+	addReplayFlags(cmd.Flags(), &o, "when not given: the trace's '@ schedulers N', else 2")
 	f := cmd.Flags()
+	f.BoolVar(&o.lenient, "lenient", false, "skip malformed trace lines (counted, first one reported) instead of failing")
+	return cmd
+}
+
+// addReplayFlags declares the options replay and run share: where the
+// trace runs and what is printed. schedDefault says where N comes from.
+func addReplayFlags(f *pflag.FlagSet, o *replayOpts, schedDefault string) {
 	f.BoolVar(&o.single, "single", false, "replay on one test-allocator instance (+MZ flags), like the oracle")
-	f.IntVar(&o.schedulers, "schedulers", 2, "normal schedulers of the node (+S N); when not given: the trace's '@ schedulers N', else 2")
+	f.IntVar(&o.schedulers, "schedulers", 2, "normal schedulers of the node (+S N); "+schedDefault)
 	f.StringArrayVar(&o.flags, "flags", nil, `erl +M flags, e.g. "+MZas aobf +MMmcs 0" (repeatable)`)
 	f.StringVar(&o.vmArgs, "vm-args", "", "read +M flags from a vm.args file (--flags win)")
 	f.BoolVar(&o.layout, "layout", false, "print the final layout (alloclab-layout 1)")
@@ -88,10 +97,8 @@ Errors (exit status 2, nothing on standard output):
 	f.BoolVar(&o.recon, "recon", false, "print recon_alloc's analyses of the final state: memory, fragmentation, average_block_sizes, sbcs_to_mbcs, cache_hit_rates (see --format)")
 	f.BoolVar(&o.instrument, "instrument", false, "print instrument:carriers() and instrument:allocations() of the final state (Erlang terms)")
 	f.IntVar(&o.statsEvery, "stats-every", 0, "with --stats: also report after every N a/r/f records (each report starts a new max period, as an info call does)")
-	f.StringVar(&o.format, "format", "text", "--stats output: text (a table), erlang (terms as system_info returns them) or json")
+	f.StringVar(&o.format, "format", "text", "--stats/--recon output: text (a table), erlang (terms as system_info and recon return them) or json")
 	f.BoolVar(&o.check, "check", false, "check every invariant after every operation (slow)")
-	f.BoolVar(&o.lenient, "lenient", false, "skip malformed trace lines (counted, first one reported) instead of failing")
-	return cmd
 }
 
 // loadFlags reads --vm-args then --flags (the command line wins).
