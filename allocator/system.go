@@ -231,9 +231,14 @@ func (s *System) Check() error {
 	return nil
 }
 
-// Advance moves the simulated clock. Timers (mseg cache ageing, fix_alloc
-// shrinking) come with carrier migration; until then nothing happens.
-func (s *System) Advance(nanos uint64) {}
+// Advance moves the simulated clock to nanos (a trace's t record) and runs
+// the mseg cache ageing that falls due on the way: the node's 1 s aux-work
+// timer destroys one cached segment per firing in every mseg instance with
+// a non-empty cache (carriers.Space.Advance, rule C8; erts-alloc-facts
+// §3.6).
+func (s *System) Advance(nanos uint64) {
+	s.space.Advance(nanos)
+}
 
 // Routes reports that operations are routed by scheduler, so a replay must
 // know each block's allocating scheduler.

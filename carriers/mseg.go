@@ -331,7 +331,7 @@ func (m *Mseg) alloc(size uint64, pow2 bool) (uint64, uint64, bool) {
 func (m *Mseg) dealloc(seg, size uint64, pow2 bool) {
 	m.deallocStat(size)
 	if m.cacheBless(seg, size, pow2) {
-		m.checkScheduled = true // schedule_cache_check
+		m.scheduleCacheCheck()
 	} else {
 		m.destroy(seg, size)
 	}
@@ -437,12 +437,125 @@ func (m *Mseg) ReallocSBC(addr, old, want, asbcst, rsbcst uint64) (newAddr, newS
 	return newAddr, newSize, true
 }
 
-// Tick is one firing of the instance's cache-check timer, which the runtime
-// arms (about once a second, as aux work of the instance's scheduler) while
-// the cache holds segments: it destroys one cached segment — the oldest of
-// the smallest non-empty power-of-two class, else the oldest unpowered one —
-// and disarms itself when the cache is empty (rule C8). A Tick while the
-// timer is not armed does nothing. Nothing calls it yet.
+// --- ageing (rule C8; erts-alloc-facts §3.6) --------------------------------
+//
+// The runtime ages the cache with the aux-work timeout of erl_process.c,
+// and that timer is one timer for the whole node, not one per mseg
+// instance: erts_set_aux_work_timeout(ix, type, 1) only adds a reference
+// (aux_work_tmo->refc) and starts the timer when none is pending;
+// start_aux_work_timer sets it to ERTS_MSEC_TO_CLKTCKS(1000) clock ticks
+// (1 ms each on Unix) after the current monotonic time rounded up to a
+// tick; aux_work_timeout, when it fires, flags the aux work of every
+// index that has a timeout type enabled and re-arms the timer from the
+// time it fires unless no index has one (refc back to its own reference).
+// The flagged aux work of an mseg instance (erts_mseg_cache_check) drops
+// one segment and, when the cache is then empty, clears
+// is_cache_check_scheduled and withdraws its reference — after the firing
+// has already re-armed the timer, so one more firing follows in which
+// nothing is flagged and the timer stops.
+//
+// The simulator models exactly that on the trace's clock (t records):
+//
+//   - a segment cached while the instance's check is not scheduled
+//     schedules it; if the Space's timer is idle it is armed for
+//     ceilMs(now) + 1 s (now: the clock of the last Advance);
+//   - a firing at F (a time ≤ the clock Advance moves to) runs Tick on
+//     every instance whose check is scheduled, in instance order, and
+//     re-arms for F + 1 s if there was at least one, else stops;
+//   - the instances therefore share the phase of the timer: a segment
+//     cached while the timer is pending (another instance ageing, or the
+//     one idle firing after a cache emptied) is first checked at that
+//     pending firing, not one second after it was cached.
+//
+// fix_alloc shrinking (sched_fix_shrink in erl_alloc_util.c) holds the
+// same timer in the runtime, so while a shrink is scheduled the timer keeps
+// running (and keeps its phase) even with every mseg cache empty; the
+// simulator times fix_alloc separately (allocator), so here only mseg
+// keeps this timer running. A firing never lags (the runtime's does, by
+// the scheduler's reaction time, and each re-arm starts from the late
+// time).
+
+const (
+	// spClkTck is one clock tick of the timer wheel in nanoseconds
+	// (ERTS_CLKTCK_RESOLUTION 1000 per second on Unix).
+	spClkTck = 1_000_000
+	// spAuxWorkTmo is the aux-work timeout, ERTS_MSEC_TO_CLKTCKS(1000).
+	spAuxWorkTmo = 1000 * spClkTck
+)
+
+// spAuxTimer is the node's aux-work timeout (ErtsAuxWorkTmo) as far as
+// mseg uses it, and the simulated clock.
+type spAuxTimer struct {
+	now   uint64 // the simulated clock, ns since the start of the trace
+	due   uint64 // when the timer fires, if armed
+	armed bool
+}
+
+// start is start_aux_work_timer at the current clock: the first tick
+// boundary at or after now (ERTS_MONOTONIC_TO_CLKTCKS(now-1)+1), plus 1 s.
+func (t *spAuxTimer) start() {
+	t.due = (t.now+spClkTck-1)/spClkTck*spClkTck + spAuxWorkTmo
+	t.armed = true
+}
+
+// scheduleCacheCheck is schedule_cache_check: the instance's check is
+// enabled, and the node's timer started if it is idle.
+func (m *Mseg) scheduleCacheCheck() {
+	if m.checkScheduled {
+		return
+	}
+	m.checkScheduled = true
+	if t := &m.s.tmo; !t.armed {
+		t.start()
+	}
+}
+
+// Now is the simulated clock: the time of the last Advance (0 before it).
+func (s *Space) Now() uint64 { return s.tmo.now }
+
+// Advance moves the simulated clock to now (nanoseconds since the start of
+// the trace; a smaller value than the clock leaves it unchanged) and fires
+// every due firing of the ageing timer up to and including now, in time
+// order (see "ageing" in mseg.go, rule C8). It allocates nothing, and the
+// number of firings is bounded by the cached segments plus the instances
+// plus one, whatever the gap.
+func (s *Space) Advance(now uint64) {
+	t := &s.tmo
+	for t.armed && t.due <= now {
+		f := t.due
+		t.now = max(t.now, f)
+		flagged := false
+		for i := range s.msegs {
+			if m := &s.msegs[i]; m.checkScheduled {
+				flagged = true
+				m.Tick()
+			}
+		}
+		if flagged {
+			t.due = f + spAuxWorkTmo
+		} else {
+			t.armed = false
+		}
+	}
+	t.now = max(t.now, now)
+}
+
+// NextCheck reports when the instance's cache is next checked by the
+// ageing timer (ok is false when its check is not scheduled).
+func (m *Mseg) NextCheck() (at uint64, ok bool) {
+	if !m.checkScheduled || !m.s.tmo.armed {
+		return 0, false
+	}
+	return m.s.tmo.due, true
+}
+
+// Tick is the aux work one firing of the ageing timer gives the instance
+// (mseg_cache_check): if its check is scheduled it destroys one cached
+// segment — the oldest of the smallest non-empty power-of-two class, else
+// the oldest unpowered one — counts an mseg_check_cache call, and
+// unschedules the check when the cache is then empty (rule C8). A Tick
+// while the check is not scheduled does nothing. Space.Advance calls it at
+// the firing times; calling it directly ignores the clock.
 func (m *Mseg) Tick() {
 	if !m.checkScheduled {
 		return

@@ -185,10 +185,19 @@
 // the mremap cannot grow the segment, ok is false and alloc_util makes a new
 // carrier itself (resize_carrier; measured with the oracle, see ReallocSBC).
 //
-// C8. Ageing (Tick): while the cache holds segments a ~1 s timer destroys
+// C8. Ageing (Tick) runs on the simulated clock (Space.Advance, fed by the
+// trace's t records): while a cache holds segments a 1 s timer destroys
 // one per firing — the oldest of the smallest non-empty power class, else
-// the oldest unpowered one — and stops when the cache is empty. The oracle
-// never runs it during a replay, and nothing calls Tick yet.
+// the oldest unpowered one. As in erl_process.c the timer is one for all
+// instances: caching a segment while the instance's check is unscheduled
+// schedules it and, if the timer is idle, arms it for ceilMs(now) + 1 s;
+// each firing at F ticks every scheduled instance (an instance whose cache
+// becomes empty unschedules itself) and re-arms for F + 1 s — relative to
+// the firing, not to when a segment was cached — unless no instance was
+// scheduled, when it stops. So after a cache empties one idle firing
+// follows, and a segment cached before it is first checked then. Details
+// and sources in mseg.go ("ageing"); facts §3.6. The oracle never runs it
+// during a replay.
 //
 // Statistics follow erl_mseg.c exactly: segments/segments_size count
 // segments handed out (cached ones excluded); max is updated on allocation
@@ -304,6 +313,7 @@ type Space struct {
 	sc     *spSuper
 	osUsed uint64 // size.os.used: bytes the mem mapper mapped outside a super carrier
 	msegs  []Mseg
+	tmo    spAuxTimer // the simulated clock and the mseg ageing timer (rule C8)
 	sys    spSys
 }
 
