@@ -29,39 +29,13 @@ func (in *Instance) Check() error {
 			return fmt.Errorf("carrier %d marked main", c)
 		}
 		mbc.carrierAdded(cr.Size, cr.Mseg)
-		addr := cr.Addr + in.mbcHdr
-		var n, size uint64
-		wasFree := false
-		for b, pb := cr.First, nilIdx; b != nilIdx; pb, b = b, h.Blocks[b].Next {
-			blk := &h.Blocks[b]
-			switch {
-			case blk.Prev != pb:
-				return fmt.Errorf("MBC %d: block %d has prev %d, want %d", c, b, blk.Prev, pb)
-			case blk.Crr != c:
-				return fmt.Errorf("MBC %d: block %d names carrier %d", c, b, blk.Crr)
-			case blk.Addr != addr:
-				return fmt.Errorf("MBC %d: block %d at %#x, want %#x (gap or overlap)", c, b, blk.Addr, addr)
-			case blk.Size() < in.minBlk || blk.Size()%unit != 0:
-				return fmt.Errorf("MBC %d: block %d has size %d", c, b, blk.Size())
-			case blk.Free() && wasFree:
-				return fmt.Errorf("MBC %d: free blocks %d and %d are adjacent", c, pb, b)
-			}
-			wasFree = blk.Free()
-			if wasFree {
-				free++
-			} else {
-				n++
-				size += blk.Size()
-				mbc.blockAdded(blk.Size())
-			}
-			addr += blk.Size()
+		nf, n, size, err := in.walkMBC(c)
+		if err != nil {
+			return err
 		}
-		if addr != cr.Addr+cr.Size {
-			return fmt.Errorf("MBC %d: blocks end at %#x, carrier at %#x", c, addr, cr.Addr+cr.Size)
-		}
-		if n != cr.Blocks || size != cr.BlocksSize {
-			return fmt.Errorf("MBC %d: counts %d blocks of %d bytes, has %d of %d", c, cr.Blocks, cr.BlocksSize, n, size)
-		}
+		free += nf
+		mbc.Blocks.add(n)
+		mbc.BlocksSize.add(size)
 		if n == 0 && !cr.Main {
 			return fmt.Errorf("MBC %d: empty non-main carrier not released", c)
 		}
@@ -104,6 +78,57 @@ func (in *Instance) Check() error {
 		return err
 	}
 	return sameStats("sbcs", &in.Stats.SBCs, &sbc)
+}
+
+// walkMBC checks that MBC c's blocks tile it from its header to its end,
+// with consistent links, sizes and no two adjacent free blocks, and that
+// its counters match; it returns the number of free blocks and the count
+// and total size of the allocated ones.
+func (in *Instance) walkMBC(c int32) (free int, n, size uint64, err error) {
+	h := in.heap
+	cr := &h.Carriers[c]
+	addr := cr.Addr + in.mbcHdr
+	wasFree := false
+	for b, pb := cr.First, nilIdx; b != nilIdx; pb, b = b, h.Blocks[b].Next {
+		blk := &h.Blocks[b]
+		switch {
+		case blk.Prev != pb:
+			return 0, 0, 0, fmt.Errorf("MBC %d: block %d has prev %d, want %d", c, b, blk.Prev, pb)
+		case blk.Crr != c:
+			return 0, 0, 0, fmt.Errorf("MBC %d: block %d names carrier %d", c, b, blk.Crr)
+		case blk.Addr != addr:
+			return 0, 0, 0, fmt.Errorf("MBC %d: block %d at %#x, want %#x (gap or overlap)", c, b, blk.Addr, addr)
+		case blk.Size() < in.minBlk || blk.Size()%unit != 0:
+			return 0, 0, 0, fmt.Errorf("MBC %d: block %d has size %d", c, b, blk.Size())
+		case blk.Free() && wasFree:
+			return 0, 0, 0, fmt.Errorf("MBC %d: free blocks %d and %d are adjacent", c, pb, b)
+		}
+		wasFree = blk.Free()
+		if wasFree {
+			free++
+		} else {
+			n++
+			size += blk.Size()
+		}
+		addr += blk.Size()
+	}
+	if addr != cr.Addr+cr.Size {
+		return 0, 0, 0, fmt.Errorf("MBC %d: blocks end at %#x, carrier at %#x", c, addr, cr.Addr+cr.Size)
+	}
+	if n != cr.Blocks || size != cr.BlocksSize {
+		return 0, 0, 0, fmt.Errorf("MBC %d: counts %d blocks of %d bytes, has %d of %d", c, cr.Blocks, cr.BlocksSize, n, size)
+	}
+	return free, n, size, nil
+}
+
+// checkCarrierBlocks checks a carrier outside the instance's lists (in the
+// carrier pool): its blocks, and that it is not empty.
+func (in *Instance) checkCarrierBlocks(c int32) error {
+	_, n, _, err := in.walkMBC(c)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("MBC %d: empty carrier in the pool", c)
+	}
+	return err
 }
 
 func sameStats(what string, got, want *CarrierStats) error {

@@ -44,6 +44,8 @@ type Instance struct {
 	mbcHdr uint64 // offset of the first block in an MBC
 	tag    uint64 // allocation tag bytes per block (8 with atags)
 
+	cp cpoolState // the carrier pool (pool.go)
+
 	main             int32 // main carrier, or Nil
 	mbcHead, mbcTail int32 // MBC list in creation order
 	sbcHead, sbcTail int32 // SBC list in creation order
@@ -86,6 +88,7 @@ func NewInstance(t Type, index int, id int32, opts Options, util UtilOptions,
 	}
 	in.env = strategies.Env{Heap: heap, LastAux: nilIdx, MBSD: max(opts.MBSD, 1), SBCT: opts.SBCT}
 	in.strat = strategies.New(opts.AS, &in.env)
+	in.cp = cpoolState{busy: nilIdx, dcHead: nilIdx, dcTail: nilIdx}
 	if mainCarrier && opts.MMBCS > 0 {
 		b := in.createCarrier(opts.MMBCS, cfMBC|cfForceSys|cfForceSize|cfMain)
 		if b == nilIdx {
@@ -115,9 +118,12 @@ func (in *Instance) BlockSize(size uint64) uint64 {
 	return ceil(need, unit)
 }
 
-// EachCarrier calls fn for the instance's MBCs and then its SBCs, each in
-// creation order.
+// EachCarrier calls fn for the instance's carriers in its scan order (the
+// order instrument:carriers lists them in): its own carriers in the
+// carrier pool, then its employed MBCs and then its SBCs, each in creation
+// (or fetch) order.
 func (in *Instance) EachCarrier(fn func(c int32)) {
+	in.EachPooled(fn)
 	for c := in.mbcHead; c != nilIdx; c = in.heap.Carriers[c].ListNext {
 		fn(c)
 	}
@@ -243,6 +249,7 @@ func (in *Instance) finalize(b int32, want uint64) {
 	}
 	bb := &h.Blocks[b]
 	bb.SetAllocated()
+	in.allocOp()
 	in.blockAdded(bb.Crr, bb.Size())
 }
 
@@ -281,11 +288,19 @@ func (in *Instance) isFree(b int32) bool {
 
 // mbcFree is mbc_free (§4.5): merge with a free previous block, then with a
 // free next block; release a non-main carrier that became empty, else link
-// the merged block.
+// the merged block and see whether the carrier should go to the pool
+// (§7.2). A block in one of the instance's own pooled carriers (the
+// runtime's busy pooled carrier) is accounted in the pool instead.
 func (in *Instance) mbcFree(b int32) {
 	h := in.heap
 	c := h.Blocks[b].Crr
-	in.blockRemoved(c, h.Blocks[b].Size())
+	busy := h.Carriers[c].PoolFlags&carriers.InPool != 0
+	in.freeOp()
+	if busy {
+		in.pooledBlockRemoved(c, h.Blocks[b].Size())
+	} else {
+		in.blockRemoved(c, h.Blocks[b].Size())
+	}
 	h.Blocks[b].SetFreeOnly()
 	if p := h.Blocks[b].Prev; in.isFree(p) {
 		in.strat.Unlink(p)
@@ -299,16 +314,32 @@ func (in *Instance) mbcFree(b int32) {
 		in.unchain(n)
 	}
 	if h.Blocks[b].Prev == nilIdx && h.Blocks[b].Next == nilIdx && c != in.main {
-		in.destroyMBC(c)
+		in.destroyMBC(c, busy)
 		return
 	}
 	in.strat.Link(b)
+	if busy {
+		in.pooledFree(c, h.Blocks[b].Size())
+	} else {
+		in.checkAbandon(c)
+	}
 }
 
 // mbcRealloc is mbc_realloc (§6.3) for a block in an MBC and a new size
 // below sbct.
 func (in *Instance) mbcRealloc(b int32, size uint64) int32 {
 	h := in.heap
+	if c := h.Blocks[b].Crr; h.Carriers[c].PoolFlags&carriers.InPool != 0 {
+		// A block in an own pooled carrier moves out: the pooled carrier
+		// is not allocated from (and is skipped if a fetch sees it).
+		in.cp.busy = c
+		nb := in.mbcAlloc(size)
+		in.cp.busy = nilIdx
+		if nb != nilIdx {
+			in.mbcFree(b)
+		}
+		return nb
+	}
 	want := in.BlockSize(size)
 	old := h.Blocks[b].Size()
 	if want == old {
@@ -349,6 +380,7 @@ func (in *Instance) mbcRealloc(b int32, size uint64) int32 {
 		if !nextFree && tail < in.minBlk {
 			return b
 		}
+		in.reallocOp()
 		in.blockRemoved(c, old)
 		h.Blocks[b].SetSize(want)
 		in.blockAdded(c, want)
@@ -370,6 +402,7 @@ func (in *Instance) mbcRealloc(b int32, size uint64) int32 {
 		bs[t].Addr = bs[b].Addr + want
 		bs[t].Hdr += tail
 		in.strat.Link(t)
+		in.checkAbandon(c)
 		return b
 	}
 	// Grow into a free next block if it reaches; a rest below the
@@ -378,6 +411,7 @@ func (in *Instance) mbcRealloc(b int32, size uint64) int32 {
 		in.strat.Unlink(next)
 		bs := h.Blocks
 		rest := bs[next].Size() - (want - old)
+		in.reallocOp()
 		in.blockRemoved(c, old)
 		if rest < in.minBlk {
 			bs[b].SetSize(old + bs[next].Size())
@@ -438,6 +472,7 @@ func (in *Instance) moveTo(b, nb int32, want uint64, prevFree, nextFree bool) in
 	}
 	in.unchain(b)
 	in.finalize(p, want)
+	in.freeOp()
 	in.blockRemoved(c, old)
 	return p
 }
@@ -538,6 +573,16 @@ func (in *Instance) createCarrier(umem uint64, fl cflags) int32 {
 	} else {
 		blk = in.BlockSize(umem)
 	}
+	// Every carrier creation holds off abandoning for a while (§7.2), and
+	// an MBC is first looked for in the carrier pool (§7.4): with the
+	// size converted once more, as blk was.
+	in.cp.disable = maxDisableAbandon
+	if fl&(cfMBC|cfMain) == cfMBC && in.cp.on {
+		if c := in.fetch(blk); c != nilIdx {
+			in.employFetched(c)
+			return in.strat.Get(blk, nilIdx, 0)
+		}
+	}
 	triedMseg, triedSys := false, false
 	useMseg := false
 	switch {
@@ -609,7 +654,7 @@ func (in *Instance) createCarrier(umem uint64, fl cflags) int32 {
 	c := h.NewCarrier(addr, size, sbc, useMseg)
 	b := h.NewBlock()
 	cr, bb := &h.Carriers[c], &h.Blocks[b]
-	cr.Inst, cr.First = in.id, b
+	cr.Inst, cr.Owner, cr.First = in.id, in.id, b
 	bb.Crr = c
 	if sbc {
 		bb.Addr, bb.Hdr = addr+sbcHdr, blk
@@ -667,17 +712,23 @@ func (in *Instance) updateLastAux() {
 	}
 }
 
-// destroyMBC releases MBC c, whose only block is free and unlinked.
-func (in *Instance) destroyMBC(c int32) {
+// destroyMBC is destroy_carrier for MBC c, whose only block is free and
+// unlinked: it leaves the instance — or, busy, the pool (§7.2: an own
+// pooled carrier emptied by its owner) — and is released
+// (scheduleDealloc, pool.go).
+func (in *Instance) destroyMBC(c int32, busy bool) {
 	h := in.heap
-	cr := h.Carriers[c]
-	in.unlinkCarrier(&in.mbcHead, &in.mbcTail, c)
-	in.Stats.MBCs.carrierRemoved(cr.Size, cr.Mseg)
-	in.strat.RemoveCarrier(c)
-	in.updateLastAux()
-	in.release(cr.Addr, cr.Size, cr.Mseg, false)
-	h.FreeBlock(cr.First)
-	h.FreeCarrier(c)
+	cr := &h.Carriers[c]
+	if busy {
+		cr.PoolFlags &^= carriers.InPool
+		in.poolDelete(c)
+	} else {
+		in.unlinkCarrier(&in.mbcHead, &in.mbcTail, c)
+		in.Stats.MBCs.carrierRemoved(cr.Size, cr.Mseg)
+		in.strat.RemoveCarrier(c)
+		in.updateLastAux()
+	}
+	in.scheduleDealloc(c)
 }
 
 // destroySBC releases SBC c and its block.

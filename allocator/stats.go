@@ -79,5 +79,16 @@ type Calls struct {
 type Stats struct {
 	MBCs  CarrierStats
 	SBCs  CarrierStats
+	Pool  PoolStats
 	Calls Calls
+}
+
+// PoolStats are an instance's mbcs_pool statistics (§8.1): its own carriers
+// in the carrier pool with their blocks (wherever the pool is), and the
+// counters of its fetch attempts (§7.4).
+type PoolStats struct {
+	Carriers, CarriersSize, Blocks, BlocksSize uint64
+
+	EntranceRemoved, SkipRace, SkipHomecoming, SkipNotPooled, SkipBusy, SkipSize uint64
+	Fetch, Fail, FailPendDealloc, FailShared, FailPooled                         uint64
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"alloclab/carriers"
+	"alloclab/strategies"
 )
 
 // System is a simulated node's erts_alloc: every enabled alloc_util
@@ -41,9 +42,13 @@ type System struct {
 	space *carriers.Space
 	types [Test + 1][]*Instance
 	insts []*Instance // by id (Carrier.Inst)
-	dd    [][]int32   // per instance id: queued frees, oldest first
-	ddN   int         // queued frees in all queues
+	dd    [][]int32   // per instance id: queued frees (blocks) and homecoming carriers (^c), oldest first
+	ddN   int         // entries in all queues
+	spare []int32     // a drained queue's buffer, for reuse
 	run   int64       // scheduler of the current run, -1 before the first
+	// progress counts the thread-progress points passed: one at the end
+	// of every run (the carrier pool's cpool.thr_prgr marks, §7.2, §7.5).
+	progress uint64
 }
 
 // RouteError is an operation the node cannot perform as asked: an unknown
@@ -81,7 +86,47 @@ func NewSystem(cfg *NodeConfig) (*System, error) {
 			s.dd = append(s.dd, nil)
 		}
 	}
+	s.startPools()
 	return s, nil
+}
+
+// startPools gives every instance with a carrier pool (acul, acnl and cp
+// set, an aoff-family strategy) the pool of its cp: by default each type
+// its own; cp @ the common pool; another type's letter that type's pool
+// (§7.3).
+func (s *System) startPools() {
+	pools := map[byte]*carrierPool{}
+	for _, in := range s.insts {
+		o := &in.Opts
+		if in.Index == 0 || o.ACUL == 0 || o.ACNL == 0 || o.CP == 0 || !strategies.Pools(o.AS) {
+			continue
+		}
+		cp := o.CP
+		if cp == ':' {
+			cp = in.Type.Letter()
+		}
+		p := pools[cp]
+		if p == nil {
+			p = newCarrierPool()
+			pools[cp] = p
+		}
+		in.cp.on, in.cp.pool, in.cp.node = true, p, s
+		in.cp.pooled = strategies.NewPooledTree(s.heap, strategies.AgeOrdered(o.AS))
+	}
+}
+
+// later is erts_thr_progress_later: the progress value that will have been
+// reached once every thread has passed the next progress point.
+func (s *System) later() uint64 { return s.progress + 1 }
+
+// reached is erts_thr_progress_has_reached.
+func (s *System) reached(mark uint64) bool { return s.progress >= mark }
+
+// queueEntry appends entry (a block, or ^c for carrier c coming home) to
+// instance id's delayed-dealloc queue.
+func (s *System) queueEntry(id int32, entry int32) {
+	s.dd[id] = append(s.dd[id], entry)
+	s.ddN++
 }
 
 // Config returns the node's configuration.
@@ -137,20 +182,49 @@ func (s *System) enter(sched uint32) {
 	}
 }
 
-// Settle applies every queued delayed deallocation, each employer its own
-// queue oldest first (the runtime's "wait for deallocations").
+// Settle is a thread-progress point followed by every instance's
+// delayed-deallocation work, repeated until none is left (the runtime's
+// "wait for deallocations", which the oracle's node mode calls between
+// runs): each instance applies its queue oldest first — a free whose block
+// has meanwhile moved to another employer with its carrier is passed on
+// (and counted there), a carrier coming home is taken in (§7.5) — and then
+// releases the empty carriers it parked until now.
 func (s *System) Settle() {
-	for s.ddN > 0 {
-		for id, q := range s.dd {
+	s.progress++
+	for {
+		for id := range s.dd {
+			q := s.dd[id]
 			if len(q) == 0 {
 				continue
 			}
-			s.dd[id] = q[:0]
+			s.dd[id], s.spare = s.spare[:0], nil
 			s.ddN -= len(q)
-			for _, b := range q {
-				s.insts[id].Free(b)
+			in := s.insts[id]
+			for _, e := range q {
+				if e < 0 {
+					in.homecoming(^e)
+					continue
+				}
+				if emp := s.heap.Carriers[s.heap.Blocks[e].Crr].Inst; emp != in.id {
+					s.queueEntry(emp, e)
+					continue
+				}
+				in.Free(e)
+			}
+			s.spare = q[:0]
+		}
+		pending := false
+		for _, in := range s.insts {
+			if in.cp.on {
+				for in.checkPendingDealloc() {
+				}
+				pending = pending || in.cp.dcHead != carriers.Nil
 			}
 		}
+		if s.ddN == 0 && !pending {
+			return
+		}
+		s.progress++
 	}
 }
 
@@ -189,11 +263,7 @@ func (s *System) Free(b int32, sched uint32) error {
 	return nil
 }
 
-func (s *System) queue(owner *Instance, b int32) {
-	id := owner.id
-	s.dd[id] = append(s.dd[id], b)
-	s.ddN++
-}
+func (s *System) queue(owner *Instance, b int32) { s.queueEntry(owner.id, b) }
 
 // Realloc resizes block b to size bytes on scheduler sched and returns the
 // block holding the data, or Nil (b unchanged) when the allocator returns
@@ -228,7 +298,7 @@ func (s *System) Check() error {
 			return fmt.Errorf("%v instance %d: %w", in.Type, in.Index, err)
 		}
 	}
-	return nil
+	return s.checkPools()
 }
 
 // Advance moves the simulated clock to nanos (a trace's t record) and runs

@@ -134,7 +134,34 @@ type Carrier struct {
 	// Allocated blocks in the carrier and their total size.
 	Blocks     uint64
 	BlocksSize uint64
+	// Carrier pool (allocator/pool.go, erts-alloc-facts §7): the instance
+	// that created the carrier (cpool.orig_allctr; it never changes, while
+	// Inst, the employer, does), the flags and state, the links of the
+	// pool's circular list (PoolSentinel at the ends), the owner's
+	// pooled-tree node, the search size (cpool.max_size), and the thread
+	// progress that must be reached before the carrier may be abandoned
+	// again or released (cpool.thr_prgr; 0: none).
+	Owner              int32
+	PoolFlags          uint8
+	PoolState          uint8
+	PoolPrev, PoolNext int32
+	PoolNode           int32
+	MaxSize            uint64
+	Mark               uint64
 }
+
+// Carrier pool flags (ERTS_CRR_ALCTR_FLG_*) and states (ERTS_MBC_*).
+const (
+	InPool     uint8 = 1 << 0
+	Homecoming uint8 = 1 << 2
+
+	IsHome     uint8 = 0
+	WasPooled  uint8 = 1
+	WasTraitor uint8 = 2
+)
+
+// PoolSentinel stands for a pool's sentinel in PoolPrev/PoolNext.
+const PoolSentinel int32 = -2
 
 // Heap is the arena of all blocks and carriers of a node.
 type Heap struct {
@@ -178,7 +205,8 @@ func (h *Heap) FreeBlock(i int32) {
 func (h *Heap) NewCarrier(addr, size uint64, sbc, mseg bool) int32 {
 	h.births++
 	c := Carrier{Addr: addr, Size: size, SBC: sbc, Mseg: mseg, Birth: h.births,
-		First: Nil, Inst: -1, ListPrev: Nil, ListNext: Nil, Root: Nil, Pos: Nil}
+		First: Nil, Inst: -1, ListPrev: Nil, ListNext: Nil, Root: Nil, Pos: Nil,
+		Owner: -1, PoolPrev: Nil, PoolNext: Nil, PoolNode: Nil}
 	h.liveCrr++
 	if i := h.freeCrr; i != Nil {
 		h.freeCrr = h.Carriers[i].ListNext

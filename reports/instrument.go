@@ -6,9 +6,9 @@ package reports
 //
 // Both walk the carriers of every (allocator type, scheduler) instance
 // asked for, in the instance's scan order: its own carriers in the carrier
-// pool (the pool is not modelled, so none), its employed MBCs in carrier
-// list order (main carrier first, then creation order), then its SBCs —
-// exactly Instance.EachCarrier's order. A carrier's scan stops after
+// pool (InPool true; a pooled carrier is listed under its owner only), its
+// employed MBCs in carrier list order (main carrier first, then creation or
+// fetch order), then its SBCs — exactly Instance.EachCarrier's order. A carrier's scan stops after
 // 16000 blocks (BLOCKSCAN_BAILOUT_THRESHOLD); the bytes after the last
 // scanned block are reported as unscanned.
 //
@@ -33,7 +33,6 @@ package reports
 //     deterministic; alloclab lists instances in the order given (System's
 //     AllInstances: type, then instance), each instance's carriers in scan
 //     order — the order erl_alloc_util.c builds one instance's list in;
-//   - InPool is always false (no carrier pool);
 //   - allocation tags: a real tag is {Origin, MemoryType}, Origin the NIF
 //     module or driver that allocated (else system), MemoryType the
 //     ERTS_ALC_T_* name (binary, drv_binary, driver, ...). Traces carry
@@ -138,7 +137,8 @@ func CarrierInfos(h *carriers.Heap, insts []*allocator.Instance, start, width in
 		name := in.Type.String()
 		in.EachCarrier(func(c int32) {
 			cr := &h.Carriers[c]
-			ci := CarrierInfo{Allocator: name, Size: cr.Size, FreeHist: make([]uint64, width)}
+			ci := CarrierInfo{Allocator: name, Size: cr.Size, FreeHist: make([]uint64, width),
+				InPool: cr.PoolFlags&carriers.InPool != 0}
 			if cr.SBC {
 				ci.Blocks = []CarrierBlocks{{name, 1, cr.Size}}
 			} else {

@@ -44,13 +44,18 @@ func InstanceInfo(in *allocator.Instance, options []Prop, reset bool) AllocInsta
 		},
 		Version: allocator.StrategyVersion(in.Opts.AS),
 	}
-	// An instance with a carrier pool reports it (§8.1): acul, acnl and a
-	// pool letter, which thread-safe instances never have. The pool itself
-	// is not modelled yet, so it is reported empty, its counters 0.
-	if o := &in.Opts; o.ACUL > 0 && o.ACNL > 0 && o.CP != 0 {
-		ai.Pool = &PoolStats{}
-		for _, n := range poolCounters {
-			ai.Pool.Counters = append(ai.Pool.Counters, CallCountOf(n, 0))
+	// An instance with a carrier pool reports it (§8.1): its own carriers
+	// in the pool and their blocks (the type is listed while it has any),
+	// then its fetch counters.
+	if in.Pooled() {
+		p := &in.Stats.Pool
+		ai.Pool = &PoolStats{Blocks: []PoolBlockStats{}, Carriers: p.Carriers, CarriersSize: p.CarriersSize}
+		if p.Blocks > 0 || p.BlocksSize > 0 {
+			ai.Pool.Blocks = append(ai.Pool.Blocks, PoolBlockStats{Type: name, Count: p.Blocks, Size: p.BlocksSize})
+		}
+		for i, v := range []uint64{p.EntranceRemoved, p.SkipRace, p.SkipHomecoming, p.SkipNotPooled, p.SkipBusy,
+			p.SkipSize, p.Fetch, p.Fail, p.FailPendDealloc, p.FailShared, p.FailPooled} {
+			ai.Pool.Counters = append(ai.Pool.Counters, CallCountOf(poolCounters[i], v))
 		}
 	}
 	if reset {
