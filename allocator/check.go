@@ -77,7 +77,10 @@ func (in *Instance) Check() error {
 	if err := sameStats("mbcs", &in.Stats.MBCs, &mbc); err != nil {
 		return err
 	}
-	return sameStats("sbcs", &in.Stats.SBCs, &sbc)
+	if err := sameStats("sbcs", &in.Stats.SBCs, &sbc); err != nil {
+		return err
+	}
+	return in.fixCheck()
 }
 
 // walkMBC checks that MBC c's blocks tile it from its header to its end,

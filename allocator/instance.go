@@ -44,7 +44,8 @@ type Instance struct {
 	mbcHdr uint64 // offset of the first block in an MBC
 	tag    uint64 // allocation tag bytes per block (8 with atags)
 
-	cp cpoolState // the carrier pool (pool.go)
+	fix *fixLists  // fix_alloc's per-type free lists (fix.go), else nil
+	cp  cpoolState // the carrier pool (pool.go)
 
 	main             int32 // main carrier, or Nil
 	mbcHead, mbcTail int32 // MBC list in creation order
@@ -85,6 +86,9 @@ func NewInstance(t Type, index int, id int32, opts Options, util UtilOptions,
 	}
 	if opts.ATags {
 		in.tag = 8
+	}
+	if t == Fix {
+		in.fix = newFixLists(opts)
 	}
 	in.env = strategies.Env{Heap: heap, LastAux: nilIdx, MBSD: max(opts.MBSD, 1), SBCT: opts.SBCT}
 	in.strat = strategies.New(opts.AS, &in.env)
@@ -136,6 +140,9 @@ func (in *Instance) EachCarrier(fn func(c int32)) {
 // runtime would return NULL. tag is kept with the block (a trace ID).
 func (in *Instance) Alloc(size, tag uint64) int32 {
 	in.Stats.Calls.Alloc++
+	if in.fix != nil {
+		return in.fixAlloc(size, tag)
+	}
 	var b int32
 	if size >= in.Opts.SBCT {
 		b = in.createCarrier(size, cfSBC)
@@ -151,6 +158,10 @@ func (in *Instance) Alloc(size, tag uint64) int32 {
 // Free frees block b.
 func (in *Instance) Free(b int32) {
 	in.Stats.Calls.Free++
+	if in.fix != nil {
+		in.fixFree(b)
+		return
+	}
 	if in.heap.Carriers[in.heap.Blocks[b].Crr].SBC {
 		in.destroySBC(in.heap.Blocks[b].Crr)
 		return

@@ -269,6 +269,9 @@ func (s *System) queue(owner *Instance, b int32) { s.queueEntry(owner.id, b) }
 // block holding the data, or Nil (b unchanged) when the allocator returns
 // NULL.
 func (s *System) Realloc(b int32, size uint64, sched uint32) (int32, error) {
+	if err := s.refuseFixRealloc(b); err != nil {
+		return carriers.Nil, err
+	}
 	owner := s.employer(b)
 	caller, err := s.preferred(owner.Type, sched)
 	if err != nil {
@@ -305,9 +308,10 @@ func (s *System) Check() error {
 // the mseg cache ageing that falls due on the way: the node's 1 s aux-work
 // timer destroys one cached segment per firing in every mseg instance with
 // a non-empty cache (carriers.Space.Advance, rule C8; erts-alloc-facts
-// §3.6).
+// §3.6), then fix_alloc's shrink ticks (fix.go).
 func (s *System) Advance(nanos uint64) {
 	s.space.Advance(nanos)
+	s.fixTick(nanos)
 }
 
 // Routes reports that operations are routed by scheduler, so a replay must

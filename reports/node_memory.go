@@ -21,8 +21,9 @@ package reports
 //   - processes and processes_used also count the process table, bif timer
 //     memory and fix_alloc's pool (processes) or used (processes_used) bytes
 //     of proc, monitor, link, msg_ref, ll_ptimer, hl_ptimer and bif_timer
-//     structs. alloclab's fix_alloc has no fix lists, so processes_used
-//     equals processes here;
+//     structs. alloclab models fix_alloc's lists but knows its types only
+//     by size (size_<S>, allocator/fix.go), never as these named types, so
+//     none is added and processes_used equals processes here;
 //   - ets also counts "misc ETS memory" (tables' bookkeeping counted apart);
 //   - total also counts the JIT's code size on JIT builds; the carrier
 //     pool's blocks are counted by their owner (the pool is not modelled,

@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"sort"
+
 	"alloclab/allocator"
 	"alloclab/strategies"
 )
@@ -58,10 +60,38 @@ func InstanceInfo(in *allocator.Instance, options []Prop, reset bool) AllocInsta
 			ai.Pool.Counters = append(ai.Pool.Counters, CallCountOf(poolCounters[i], v))
 		}
 	}
+	// fix_alloc instances without a carrier pool report their fix types
+	// (§8.1): alloclab's types are the sizes seen (allocator/fix.go).
+	if types, cpool := in.FixTypes(); types != nil && !cpool {
+		ai.FixTypes = fixTypes(types, nil)
+	}
 	if reset {
 		in.Stats.ResetMax()
 	}
 	return ai
+}
+
+// fixTypes turns an instance's fix types into fix_types entries
+// {size_<Size>, Size × allocated, Size × used}, by size, adding a zero
+// entry for every size in also it has not seen: the runtime lists all its
+// types in every instance, so a type seen elsewhere in the node is listed.
+func fixTypes(types []allocator.FixType, also []uint64) []FixType {
+	have := map[uint64]bool{}
+	for _, t := range types {
+		have[t.Size] = true
+	}
+	for _, sz := range also {
+		if !have[sz] {
+			have[sz] = true
+			types = append(types, allocator.FixType{Size: sz})
+		}
+	}
+	sort.Slice(types, func(i, j int) bool { return types[i].Size < types[j].Size })
+	out := []FixType{}
+	for _, t := range types {
+		out = append(out, FixType{Type: t.Name(), Pool: t.Size * uint64(t.Allocated), Used: t.Size * uint64(t.Used)})
+	}
+	return out
 }
 
 // poolCounters are the mbcs_pool counters in the runtime's order.
@@ -70,7 +100,9 @@ var poolCounters = []string{"entrance_removed", "skip_race", "skip_homecoming", 
 
 // AllocatorTerm is what erlang:system_info({allocator, A}) returns for the
 // instances of one allocator: [{instance, N, [{versions, V, "3.0"},
-// {options, [...]}, {mbcs, [...]}, {sbcs, [...]}, {calls, [...]}]}].
+// {options, [...]}, {fix_types, [...]} (fix_alloc without a pool),
+// {mbcs, [...]}, {mbcs_pool, [...]} (with a pool), {sbcs, [...]},
+// {calls, [...]}]}].
 func AllocatorTerm(insts []AllocInstance) Term {
 	var out []Term
 	for i := range insts {
@@ -78,6 +110,13 @@ func AllocatorTerm(insts []AllocInstance) Term {
 		props := []Term{Tup(Atom("versions"), String(ai.Version), String("3.0"))}
 		if ai.Options != nil {
 			props = append(props, Tup(Atom("options"), propList(ai.Options)))
+		}
+		if ai.FixTypes != nil {
+			var fs []Term
+			for _, f := range ai.FixTypes {
+				fs = append(fs, Tup(Atom(f.Type), IntFrom(f.Pool), IntFrom(f.Used)))
+			}
+			props = append(props, Tup(Atom("fix_types"), Lst(fs...)))
 		}
 		props = append(props, Tup(Atom("mbcs"), carrierTerm(ai.MBCS)))
 		if p := ai.Pool; p != nil {
@@ -160,9 +199,21 @@ func OptionProps(o allocator.Options) []Prop {
 // SystemInfo collects InstanceInfo for every instance of every allocator
 // of a simulated node, grouped by allocator in the runtime's order.
 func SystemInfo(insts []*allocator.Instance, reset bool) []AllocInstance {
+	var sizes []uint64
+	for _, in := range insts {
+		types, _ := in.FixTypes()
+		for _, t := range types {
+			sizes = append(sizes, t.Size)
+		}
+	}
 	var out []AllocInstance
 	for _, in := range insts {
-		out = append(out, InstanceInfo(in, OptionProps(in.Opts), reset))
+		ai := InstanceInfo(in, OptionProps(in.Opts), reset)
+		if ai.FixTypes != nil {
+			types, _ := in.FixTypes()
+			ai.FixTypes = fixTypes(types, sizes)
+		}
+		out = append(out, ai)
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 //	{"binary_alloc": [{"instance": 0,
 //	                   "versions": ["0.9", "3.0"],
 //	                   "options": {"e": true, ..., "cp": "undefined", "as": "aoffcbf"},
+//	                   "fix_types": {"size_48": [pool_bytes, used_bytes], ...},   (fix_alloc without a pool)
 //	                   "mbcs": {"blocks": {"binary_alloc": {"count": [cur, max, max_ever],
 //	                                                        "size": [cur, max, max_ever]}},
 //	                            "carriers": [cur, max, max_ever], "mseg_alloc_carriers": n,
@@ -24,7 +25,8 @@ import (
 //	                   "calls": {"binary_alloc": n, "binary_free": n, ...}}, ...], ...}
 //
 // Proplists become objects (keys in the runtime's order), {Key, Cur, Max,
-// MaxEver} tuples arrays, call counters ({Name, Giga, Ones}) plain numbers.
+// MaxEver} tuples arrays, fix types ({Type, PoolBytes, UsedBytes}) arrays
+// [PoolBytes, UsedBytes], call counters ({Name, Giga, Ones}) plain numbers.
 func WriteSystemInfoJSON(insts []AllocInstance) []byte {
 	var b bytes.Buffer
 	b.WriteString("{")
@@ -81,6 +83,16 @@ func writeInstanceJSON(b *bytes.Buffer, ai *AllocInstance) {
 				b.WriteString(", ")
 			}
 			b.WriteString(strconv.Quote(p.Key) + ": " + jsonValue(p.Value))
+		}
+		b.WriteString("}")
+	}
+	if ai.FixTypes != nil {
+		b.WriteString(",\n     \"fix_types\": {")
+		for i, f := range ai.FixTypes {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.Quote(f.Type) + ": [" + strconv.FormatUint(f.Pool, 10) + ", " + strconv.FormatUint(f.Used, 10) + "]")
 		}
 		b.WriteString("}")
 	}
