@@ -1,6 +1,10 @@
 package allocator
 
-import "fmt"
+import (
+	"fmt"
+
+	"alloclab/carriers"
+)
 
 // Check verifies every invariant of the instance and returns the first
 // violation: blocks tile each carrier from its header to its end with no
@@ -29,13 +33,16 @@ func (in *Instance) Check() error {
 			return fmt.Errorf("carrier %d marked main", c)
 		}
 		mbc.carrierAdded(cr.Size, cr.Mseg)
-		nf, n, size, err := in.walkMBC(c)
+		nf, n, _, err := in.walkMBC(c)
 		if err != nil {
 			return err
 		}
 		free += nf
-		mbc.Blocks.add(n)
-		mbc.BlocksSize.add(size)
+		for t, k := range cr.ByType {
+			cnt, sz := mbc.typed(in.Type, t)
+			cnt.add(k.N)
+			sz.add(k.Size)
+		}
 		if n == 0 && !cr.Main {
 			return fmt.Errorf("MBC %d: empty non-main carrier not released", c)
 		}
@@ -80,6 +87,13 @@ func (in *Instance) Check() error {
 	if err := sameStats("sbcs", &in.Stats.SBCs, &sbc); err != nil {
 		return err
 	}
+	for t := range mbc.Other {
+		g, w := &in.Stats.MBCs.Other[t], &mbc.Other[t]
+		if g.Blocks.Cur != w.Blocks.Cur || g.BlocksSize.Cur != w.BlocksSize.Cur {
+			return fmt.Errorf("mbcs blocks of type %d: statistics say %d (%d bytes), carriers hold %d (%d)",
+				t, g.Blocks.Cur, g.BlocksSize.Cur, w.Blocks.Cur, w.BlocksSize.Cur)
+		}
+	}
 	return in.fixCheck()
 }
 
@@ -92,6 +106,7 @@ func (in *Instance) walkMBC(c int32) (free int, n, size uint64, err error) {
 	cr := &h.Carriers[c]
 	addr := cr.Addr + in.mbcHdr
 	wasFree := false
+	var byType [carriers.MaxTypes]carriers.TypeCount
 	for b, pb := cr.First, nilIdx; b != nilIdx; pb, b = b, h.Blocks[b].Next {
 		blk := &h.Blocks[b]
 		switch {
@@ -112,6 +127,8 @@ func (in *Instance) walkMBC(c int32) (free int, n, size uint64, err error) {
 		} else {
 			n++
 			size += blk.Size()
+			byType[blk.Type()].N++
+			byType[blk.Type()].Size += blk.Size()
 		}
 		addr += blk.Size()
 	}
@@ -120,6 +137,9 @@ func (in *Instance) walkMBC(c int32) (free int, n, size uint64, err error) {
 	}
 	if n != cr.Blocks || size != cr.BlocksSize {
 		return 0, 0, 0, fmt.Errorf("MBC %d: counts %d blocks of %d bytes, has %d of %d", c, cr.Blocks, cr.BlocksSize, n, size)
+	}
+	if byType != cr.ByType {
+		return 0, 0, 0, fmt.Errorf("MBC %d: counts %v by type, has %v", c, cr.ByType, byType)
 	}
 	return free, n, size, nil
 }

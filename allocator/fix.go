@@ -454,7 +454,7 @@ func (s *System) SetFixFlushOnTick(on bool) {
 // refuseFixRealloc refuses a realloc of a fix_alloc block: fix_alloc
 // serves fixed-size types only and the runtime aborts on a realloc of one.
 func (s *System) refuseFixRealloc(b int32) error {
-	if s.employer(b).Type != Fix {
+	if s.blockType(b) != Fix {
 		return nil
 	}
 	return &RouteError{fmt.Sprintf("realloc of a fix_alloc block (%d-byte block): fix_alloc serves fixed-size types, which cannot be reallocated (the runtime aborts)",

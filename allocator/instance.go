@@ -260,22 +260,37 @@ func (in *Instance) finalize(b int32, want uint64) {
 	}
 	bb := &h.Blocks[b]
 	bb.SetAllocated()
+	bb.SetType(int(in.Type))
 	in.allocOp()
 	in.blockAdded(bb.Crr, bb.Size())
 }
 
+// blockAdded counts a new block of the instance's own type in MBC c.
 func (in *Instance) blockAdded(c int32, size uint64) {
 	in.Stats.MBCs.blockAdded(size)
 	cr := &in.heap.Carriers[c]
 	cr.Blocks++
 	cr.BlocksSize += size
+	t := &cr.ByType[in.Type]
+	t.N++
+	t.Size += size
 }
 
-func (in *Instance) blockRemoved(c int32, size uint64) {
-	in.Stats.MBCs.blockRemoved(size)
+// blockRemoved uncounts a block of the instance's own type in MBC c.
+func (in *Instance) blockRemoved(c int32, size uint64) { in.blockRemovedType(c, size, int(in.Type)) }
+
+// blockRemovedType uncounts a block of type t (another type's, in a
+// carrier fetched from a shared pool) in MBC c.
+func (in *Instance) blockRemovedType(c int32, size uint64, t int) {
+	n, sz := in.Stats.MBCs.typed(in.Type, t)
+	n.sub(1)
+	sz.sub(size)
 	cr := &in.heap.Carriers[c]
 	cr.Blocks--
 	cr.BlocksSize -= size
+	bt := &cr.ByType[t]
+	bt.N--
+	bt.Size -= size
 }
 
 // unchain removes block b from its carrier's chain and frees its slot.
@@ -308,9 +323,9 @@ func (in *Instance) mbcFree(b int32) {
 	busy := h.Carriers[c].PoolFlags&carriers.InPool != 0
 	in.freeOp()
 	if busy {
-		in.pooledBlockRemoved(c, h.Blocks[b].Size())
+		in.pooledBlockRemoved(c, h.Blocks[b].Size(), h.Blocks[b].Type())
 	} else {
-		in.blockRemoved(c, h.Blocks[b].Size())
+		in.blockRemovedType(c, h.Blocks[b].Size(), h.Blocks[b].Type())
 	}
 	h.Blocks[b].SetFreeOnly()
 	if p := h.Blocks[b].Prev; in.isFree(p) {
@@ -669,6 +684,7 @@ func (in *Instance) createCarrier(umem uint64, fl cflags) int32 {
 	bb.Crr = c
 	if sbc {
 		bb.Addr, bb.Hdr = addr+sbcHdr, blk
+		bb.SetType(int(in.Type))
 		cr.Blocks, cr.BlocksSize = 1, blk
 		in.Stats.SBCs.carrierAdded(size, useMseg)
 		in.Stats.SBCs.blockAdded(blk)

@@ -158,16 +158,20 @@ func (in *Instance) abandon(c int32) {
 	cr := &cs[c]
 	st := &in.Stats.MBCs
 	st.carrierRemoved(cr.Size, cr.Mseg)
-	st.Blocks.sub(cr.Blocks)
-	st.BlocksSize.sub(cr.BlocksSize)
+	owner := in.cp.node.insts[cr.Owner]
+	ps := &owner.Stats.Pool
+	for t, n := range cr.ByType {
+		if n.N != 0 || n.Size != 0 {
+			cnt, size := st.typed(in.Type, t)
+			cnt.sub(n.N)
+			size.sub(n.Size)
+			ps.addBlocks(owner.Type, t, n, +1)
+		}
+	}
 	in.unlinkCarrier(&in.mbcHead, &in.mbcTail, c)
 	in.strat.RemoveCarrier(c)
 	in.updateLastAux()
 
-	owner := in.cp.node.insts[cr.Owner]
-	ps := &owner.Stats.Pool
-	ps.Blocks += cr.Blocks
-	ps.BlocksSize += cr.BlocksSize
 	ps.Carriers++
 	ps.CarriersSize += cr.Size
 	in.cp.pool.insert(cs, c)
@@ -208,9 +212,13 @@ func (in *Instance) unlinkAbandoned(c int32) {
 func (in *Instance) poolDelete(c int32) {
 	cs := in.heap.Carriers
 	cr := &cs[c]
-	ps := &in.cp.node.insts[cr.Owner].Stats.Pool
-	ps.Blocks -= cr.Blocks
-	ps.BlocksSize -= cr.BlocksSize
+	owner := in.cp.node.insts[cr.Owner]
+	ps := &owner.Stats.Pool
+	for t, n := range cr.ByType {
+		if n.N != 0 || n.Size != 0 {
+			ps.addBlocks(owner.Type, t, n, -1)
+		}
+	}
 	ps.Carriers--
 	ps.CarriersSize -= cr.Size
 	in.cp.pool.remove(cs, c)
@@ -356,8 +364,13 @@ func (in *Instance) employFetched(c int32) {
 	cr := &in.heap.Carriers[c]
 	st := &in.Stats.MBCs
 	st.carrierAdded(cr.Size, cr.Mseg)
-	st.Blocks.add(cr.Blocks)
-	st.BlocksSize.add(cr.BlocksSize)
+	for t, n := range cr.ByType {
+		if n.N != 0 || n.Size != 0 {
+			cnt, size := st.typed(in.Type, t)
+			cnt.add(n.N)
+			size.add(n.Size)
+		}
+	}
 	in.Stats.Pool.Fetch++
 	in.linkCarrier(&in.mbcHead, &in.mbcTail, c)
 	in.strat.AddCarrier(c)
@@ -367,13 +380,14 @@ func (in *Instance) employFetched(c int32) {
 // pooledBlockRemoved is a free in an own pooled carrier (the owner is its
 // employer and marks it busy): the carrier and the owner's pool statistics
 // lose the block, the instance's mbcs do not (stat_cpool_mbc_blk_free).
-func (in *Instance) pooledBlockRemoved(c int32, size uint64) {
+func (in *Instance) pooledBlockRemoved(c int32, size uint64, t int) {
 	cr := &in.heap.Carriers[c]
 	cr.Blocks--
 	cr.BlocksSize -= size
-	ps := &in.cp.node.insts[cr.Owner].Stats.Pool
-	ps.Blocks--
-	ps.BlocksSize -= size
+	cr.ByType[t].N--
+	cr.ByType[t].Size -= size
+	owner := in.cp.node.insts[cr.Owner]
+	owner.Stats.Pool.addBlocks(owner.Type, t, carriers.TypeCount{N: 1, Size: size}, -1)
 }
 
 // pooledFree finishes a free in an own pooled carrier that did not empty

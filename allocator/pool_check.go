@@ -67,7 +67,10 @@ func (s *System) checkPools() error {
 			}
 		}
 	}
-	type sums struct{ carriers, size, blocks, bsize uint64 }
+	type sums struct {
+		carriers, size uint64
+		byType         [carriers.MaxTypes]carriers.TypeCount
+	}
 	own := make([]sums, len(s.insts))
 	pooledNodes := make([]int, len(s.insts))
 	pools := map[*carrierPool]bool{}
@@ -95,8 +98,10 @@ func (s *System) checkPools() error {
 			o := &own[cr.Owner]
 			o.carriers++
 			o.size += cr.Size
-			o.blocks += cr.Blocks
-			o.bsize += cr.BlocksSize
+			for t, k := range cr.ByType {
+				o.byType[t].N += k.N
+				o.byType[t].Size += k.Size
+			}
 		}
 		if p.tail != prev {
 			return fmt.Errorf("pool of %v: tail %d, want %d", in.Type, p.tail, prev)
@@ -126,9 +131,19 @@ func (s *System) checkPools() error {
 	for id, in := range s.insts {
 		ps := &in.Stats.Pool
 		o := own[id]
-		if ps.Carriers != o.carriers || ps.CarriersSize != o.size || ps.Blocks != o.blocks || ps.BlocksSize != o.bsize {
-			return fmt.Errorf("%v instance %d: pool statistics %d carriers (%d bytes), %d blocks (%d bytes); the pool holds %d (%d), %d (%d)",
-				in.Type, in.Index, ps.Carriers, ps.CarriersSize, ps.Blocks, ps.BlocksSize, o.carriers, o.size, o.blocks, o.bsize)
+		if ps.Carriers != o.carriers || ps.CarriersSize != o.size {
+			return fmt.Errorf("%v instance %d: pool statistics %d carriers (%d bytes); the pool holds %d (%d)",
+				in.Type, in.Index, ps.Carriers, ps.CarriersSize, o.carriers, o.size)
+		}
+		for t, k := range o.byType {
+			got := ps.Other[t]
+			if t == int(in.Type) {
+				got = carriers.TypeCount{N: ps.Blocks, Size: ps.BlocksSize}
+			}
+			if got != k {
+				return fmt.Errorf("%v instance %d: pool statistics of type %d: %d blocks (%d bytes); the pool holds %d (%d)",
+					in.Type, in.Index, t, got.N, got.Size, k.N, k.Size)
+			}
 		}
 		if in.cp.pooled != nil {
 			if n := countTree(h, in.cp.pooled.Root, carriers.Nil); n != pooledNodes[id] {

@@ -18,7 +18,8 @@ type poolRuns struct{ runs, abandoned, fetched int }
 
 // TestPropertyCarrierPool replays random multi-scheduler traces on a node
 // whose binary_alloc and driver_alloc pool their carriers (the defaults,
-// or random acul/acnl/acfml, strategy and carrier sizes): load moves from
+// or random acul/acnl/acfml, strategy and carrier sizes; own, crossed or
+// common pools): load moves from
 // scheduler to scheduler, frees and reallocs come from any scheduler,
 // delayed deallocations are applied at run ends. After every operation
 // the node's invariant checker runs (System.Check: every carrier employed
@@ -49,6 +50,9 @@ func poolProperty(t *rapid.T, pr *poolRuns) {
 			fmt.Sprintf("+MBsmbcs %d", rapid.SampledFrom([]int{64, 128, 256}).Draw(t, "smbcs")),
 			fmt.Sprintf("+MBlmbcs %d", rapid.SampledFrom([]int{256, 512, 1024}).Draw(t, "lmbcs")))
 	}
+	// Own pools, binary_alloc's carriers in driver_alloc's pool, or one
+	// common pool: blocks of both types in one carrier.
+	fl = append(fl, rapid.SampledFrom([]string{"", "+MBcp R", "+MBcp @ +MRcp @"}).Draw(t, "cp"))
 	f, err := allocator.ParseFlags(strings.Join(fl, " "))
 	if err != nil {
 		t.Fatal(err)

@@ -1,5 +1,7 @@
 package allocator
 
+import "alloclab/carriers"
+
 // Triple is a statistic as system_info({allocator, A}) reports it: the
 // current value, the maximum since the last info call, and the maximum
 // since start (erts-alloc-facts §8.1).
@@ -22,8 +24,12 @@ func (t *Triple) ResetMax() { t.Max = t.Cur }
 
 // CarrierStats are the mbcs or sbcs statistics of one instance.
 type CarrierStats struct {
-	Blocks       Triple // allocated blocks
-	BlocksSize   Triple // their sizes, header and tag included
+	Blocks     Triple // allocated blocks of the instance's own type
+	BlocksSize Triple // their sizes, header and tag included
+	// Other are the blocks of other allocator types (by type number) in
+	// carriers the instance employs: carriers fetched from a pool shared
+	// between types (cp, erts-alloc-facts §7.3).
+	Other        [carriers.MaxTypes]TypeBlocks
 	Carriers     Triple
 	CarriersSize Triple
 	MsegCarriers uint64
@@ -58,6 +64,17 @@ func (s *CarrierStats) carrierRemoved(size uint64, mseg bool) {
 	s.CarriersSize.sub(size)
 }
 
+// TypeBlocks are the blocks of one allocator type.
+type TypeBlocks struct{ Blocks, BlocksSize Triple }
+
+// typed returns the block triples of type t for an instance of type own.
+func (s *CarrierStats) typed(own Type, t int) (*Triple, *Triple) {
+	if t == int(own) {
+		return &s.Blocks, &s.BlocksSize
+	}
+	return &s.Other[t].Blocks, &s.Other[t].BlocksSize
+}
+
 func (s *CarrierStats) blockAdded(size uint64) {
 	s.Blocks.add(1)
 	s.BlocksSize.add(size)
@@ -87,8 +104,28 @@ type Stats struct {
 // in the carrier pool with their blocks (wherever the pool is), and the
 // counters of its fetch attempts (§7.4).
 type PoolStats struct {
-	Carriers, CarriersSize, Blocks, BlocksSize uint64
+	Carriers, CarriersSize uint64
+	Blocks, BlocksSize     uint64 // of the instance's own type
+	// Other are the pooled blocks of other allocator types, by type
+	// number (pools shared between types).
+	Other [carriers.MaxTypes]carriers.TypeCount
 
 	EntranceRemoved, SkipRace, SkipHomecoming, SkipNotPooled, SkipBusy, SkipSize uint64
 	Fetch, Fail, FailPendDealloc, FailShared, FailPooled                         uint64
+}
+
+// addBlocks adds (sign > 0) or removes the blocks n of type t to the pool
+// statistics of an instance of type own.
+func (p *PoolStats) addBlocks(own Type, t int, n carriers.TypeCount, sign int) {
+	cnt, size := &p.Blocks, &p.BlocksSize
+	if t != int(own) {
+		cnt, size = &p.Other[t].N, &p.Other[t].Size
+	}
+	if sign > 0 {
+		*cnt += n.N
+		*size += n.Size
+	} else {
+		*cnt -= n.N
+		*size -= n.Size
+	}
 }

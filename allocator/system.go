@@ -228,6 +228,11 @@ func (s *System) Settle() {
 	}
 }
 
+// blockType is the allocator type block b was allocated by: the caller's
+// preferred instance is that type's, which is not the employer's when the
+// block sits in a carrier fetched from a pool shared between types.
+func (s *System) blockType(b int32) Type { return Type(s.heap.Blocks[b].Type()) }
+
 // employer returns the instance employing block b's carrier.
 func (s *System) employer(b int32) *Instance {
 	return s.insts[s.heap.Carriers[s.heap.Blocks[b].Crr].Inst]
@@ -246,12 +251,15 @@ func (s *System) Alloc(t Type, sched uint32, size, tag uint64) (int32, error) {
 
 // Free frees block b on scheduler sched.
 func (s *System) Free(b int32, sched uint32) error {
-	owner := s.employer(b)
-	caller, err := s.preferred(owner.Type, sched)
+	caller, err := s.preferred(s.blockType(b), sched)
 	if err != nil {
 		return err
 	}
+	// A new run first applies the queued frees, which can move the
+	// block's carrier (abandoned to the pool): the employer is looked up
+	// after that.
 	s.enter(sched)
+	owner := s.employer(b)
 	if caller == owner {
 		owner.Free(b)
 		return nil
@@ -272,12 +280,12 @@ func (s *System) Realloc(b int32, size uint64, sched uint32) (int32, error) {
 	if err := s.refuseFixRealloc(b); err != nil {
 		return carriers.Nil, err
 	}
-	owner := s.employer(b)
-	caller, err := s.preferred(owner.Type, sched)
+	caller, err := s.preferred(s.blockType(b), sched)
 	if err != nil {
 		return carriers.Nil, err
 	}
 	s.enter(sched)
+	owner := s.employer(b)
 	if caller == owner {
 		return owner.Realloc(b, size), nil
 	}

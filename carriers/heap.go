@@ -45,6 +45,21 @@ const (
 	flagMask = BlkFree | BlkRed | BlkMember
 )
 
+// An allocated block's allocator type (the allocator number the runtime
+// keeps per block type, ERTS_ALC_T2A) sits in the header's top byte:
+// blocks of several types share a carrier once carrier pools are shared
+// (erts-alloc-facts §7.3), and each type keeps its own statistics.
+const (
+	typeShift = 56
+	typeMask  = uint64(0xff) << typeShift
+	keepMask  = flagMask | typeMask
+	// MaxTypes bounds the allocator type numbers a block can carry.
+	MaxTypes = 16
+)
+
+// TypeCount is a number of blocks and their total size.
+type TypeCount struct{ N, Size uint64 }
+
 // Block is one block of a carrier: 48 bytes.
 type Block struct {
 	Addr uint64 // address of the block header
@@ -66,10 +81,16 @@ type Block struct {
 }
 
 // Size returns the block size in bytes.
-func (b *Block) Size() uint64 { return b.Hdr &^ flagMask }
+func (b *Block) Size() uint64 { return b.Hdr &^ keepMask }
 
-// SetSize sets the block size, keeping the flags.
-func (b *Block) SetSize(size uint64) { b.Hdr = size | b.Hdr&flagMask }
+// SetSize sets the block size, keeping the flags and the type.
+func (b *Block) SetSize(size uint64) { b.Hdr = size | b.Hdr&keepMask }
+
+// Type returns an allocated block's allocator type number.
+func (b *Block) Type() int { return int(b.Hdr >> typeShift) }
+
+// SetType sets the block's allocator type number (below MaxTypes).
+func (b *Block) SetType(t int) { b.Hdr = b.Hdr&^typeMask | uint64(t)<<typeShift }
 
 // Free reports whether the block is free.
 func (b *Block) Free() bool { return b.Hdr&BlkFree != 0 }
@@ -131,9 +152,11 @@ type Carrier struct {
 	Root    int32
 	MaxFree uint64
 	Pos     int32
-	// Allocated blocks in the carrier and their total size.
+	// Allocated blocks in the carrier and their total size, and the same
+	// by allocator type (cpool.blocks, cpool.blocks_size).
 	Blocks     uint64
 	BlocksSize uint64
+	ByType     [MaxTypes]TypeCount
 	// Carrier pool (allocator/pool.go, erts-alloc-facts §7): the instance
 	// that created the carrier (cpool.orig_allctr; it never changes, while
 	// Inst, the employer, does), the flags and state, the links of the

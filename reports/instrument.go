@@ -142,8 +142,10 @@ func CarrierInfos(h *carriers.Heap, insts []*allocator.Instance, start, width in
 			if cr.SBC {
 				ci.Blocks = []CarrierBlocks{{name, 1, cr.Size}}
 			} else {
-				if cr.Blocks > 0 {
-					ci.Blocks = []CarrierBlocks{{name, cr.Blocks, cr.BlocksSize}}
+				for t, k := range cr.ByType {
+					if k.N > 0 {
+						ci.Blocks = append(ci.Blocks, CarrierBlocks{allocator.Type(t).String(), k.N, k.Size})
+					}
 				}
 				ci.Unscanned = scanMBC(h, c, func(b *carriers.Block) {
 					if b.Free() {
@@ -233,7 +235,7 @@ func AllocationHistograms(h *carriers.Heap, insts []*allocator.Instance, start, 
 			}
 			a.Unscanned += scanMBC(h, c, func(b *carriers.Block) {
 				if tagged && !b.Free() {
-					add("system", name, b.Size())
+					add("system", allocator.Type(b.Type()).String(), b.Size())
 				}
 			})
 		})

@@ -24,9 +24,17 @@ func InstanceInfo(in *allocator.Instance, options []Prop, reset bool) AllocInsta
 			MsegCarriersSize: s.MsegSize,
 			SysCarriersSize:  s.SysSize,
 		}
-		// The runtime omits a block type whose max-ever count is 0.
-		if s.Blocks.MaxEver > 0 {
-			cs.Blocks = []BlockStats{{Type: name, Count: Triple(s.Blocks), Size: Triple(s.BlocksSize)}}
+		// Per block type in type order: the own type and, after carriers
+		// came from a pool shared between types, others (§7.3). The
+		// runtime omits a type whose max-ever count is 0.
+		for t := range s.Other {
+			cnt, size := &s.Other[t].Blocks, &s.Other[t].BlocksSize
+			if t == int(in.Type) {
+				cnt, size = &s.Blocks, &s.BlocksSize
+			}
+			if cnt.MaxEver > 0 {
+				cs.Blocks = append(cs.Blocks, BlockStats{Type: allocator.Type(t).String(), Count: Triple(*cnt), Size: Triple(*size)})
+			}
 		}
 		return cs
 	}
@@ -52,8 +60,13 @@ func InstanceInfo(in *allocator.Instance, options []Prop, reset bool) AllocInsta
 	if in.Pooled() {
 		p := &in.Stats.Pool
 		ai.Pool = &PoolStats{Blocks: []PoolBlockStats{}, Carriers: p.Carriers, CarriersSize: p.CarriersSize}
-		if p.Blocks > 0 || p.BlocksSize > 0 {
-			ai.Pool.Blocks = append(ai.Pool.Blocks, PoolBlockStats{Type: name, Count: p.Blocks, Size: p.BlocksSize})
+		for t, k := range p.Other {
+			if t == int(in.Type) {
+				k.N, k.Size = p.Blocks, p.BlocksSize
+			}
+			if k.N > 0 || k.Size > 0 {
+				ai.Pool.Blocks = append(ai.Pool.Blocks, PoolBlockStats{Type: allocator.Type(t).String(), Count: k.N, Size: k.Size})
+			}
 		}
 		for i, v := range []uint64{p.EntranceRemoved, p.SkipRace, p.SkipHomecoming, p.SkipNotPooled, p.SkipBusy,
 			p.SkipSize, p.Fetch, p.Fail, p.FailPendDealloc, p.FailShared, p.FailPooled} {

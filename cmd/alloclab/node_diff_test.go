@@ -11,6 +11,7 @@ import (
 
 	"alloclab/allocator"
 	"alloclab/internal/oracle"
+	"alloclab/reports"
 	"alloclab/workloads"
 )
 
@@ -111,6 +112,17 @@ func simNodeDeltaOps(t *testing.T, trace, erl string, types []string, maxOps int
 				p := fmt.Sprintf("D %s %d %s", ty, in.Index, k.name)
 				fmt.Fprintf(&b, "%s blocks %s count %s\n", p, ty, d2(k.cs.Blocks.Cur, k.cs.Blocks.Max, k.c0.Blocks.Cur))
 				fmt.Fprintf(&b, "%s blocks %s size %s\n", p, ty, d2(k.cs.BlocksSize.Cur, k.cs.BlocksSize.Max, k.c0.BlocksSize.Cur))
+				// Blocks of other types (carriers from a shared pool):
+				// listed once the runtime has seen one.
+				for ot := range k.cs.Other {
+					o, o0 := &k.cs.Other[ot], &k.c0.Other[ot]
+					if o.Blocks.MaxEver == 0 {
+						continue
+					}
+					on := allocator.Type(ot).String()
+					fmt.Fprintf(&b, "%s blocks %s count %s\n", p, on, d2(o.Blocks.Cur, o.Blocks.Max, o0.Blocks.Cur))
+					fmt.Fprintf(&b, "%s blocks %s size %s\n", p, on, d2(o.BlocksSize.Cur, o.BlocksSize.Max, o0.BlocksSize.Cur))
+				}
 				fmt.Fprintf(&b, "%s carriers %s\n", p, d2(k.cs.Carriers.Cur, k.cs.Carriers.Max, k.c0.Carriers.Cur))
 				fmt.Fprintf(&b, "%s carriers_size %s\n", p, d2(k.cs.CarriersSize.Cur, k.cs.CarriersSize.Max, k.c0.CarriersSize.Cur))
 				fmt.Fprintf(&b, "%s mseg_alloc_carriers %s\n", p, d1(k.cs.MsegCarriers, k.c0.MsegCarriers))
@@ -123,6 +135,13 @@ func simNodeDeltaOps(t *testing.T, trace, erl string, types []string, maxOps int
 				p, ps, p0 := fmt.Sprintf("D %s %d mbcs_pool", ty, in.Index), &s.Pool, &s0.Pool
 				fmt.Fprintf(&b, "%s blocks %s count %s\n", p, ty, d1(ps.Blocks, p0.Blocks))
 				fmt.Fprintf(&b, "%s blocks %s size %s\n", p, ty, d1(ps.BlocksSize, p0.BlocksSize))
+				for ot, o := range ps.Other {
+					if o.N > 0 {
+						on := allocator.Type(ot).String()
+						fmt.Fprintf(&b, "%s blocks %s count %s\n", p, on, d1(o.N, p0.Other[ot].N))
+						fmt.Fprintf(&b, "%s blocks %s size %s\n", p, on, d1(o.Size, p0.Other[ot].Size))
+					}
+				}
 				fmt.Fprintf(&b, "%s carriers %s\n", p, d1(ps.Carriers, p0.Carriers))
 				fmt.Fprintf(&b, "%s carriers_size %s\n", p, d1(ps.CarriersSize, p0.CarriersSize))
 				for _, k := range []struct {
@@ -147,6 +166,34 @@ func simNodeDeltaOps(t *testing.T, trace, erl string, types []string, maxOps int
 				{"mseg_realloc", c.MsegRealloc, c0.MsegRealloc}, {"sys_alloc", c.SysAlloc, c0.SysAlloc},
 				{"sys_free", c.SysFree, c0.SysFree}, {"sys_realloc", c.SysRealloc, c0.SysRealloc}} {
 				fmt.Fprintf(&b, "%s %s %s\n", p, cc.name, d1(cc.v, cc.v0))
+			}
+		}
+		// C lines: each instance's carriers as instrument:carriers
+		// lists them (own pooled ones first), blocks per type and the
+		// free-block histogram (start 512, 14 slots).
+		for _, in := range sys.Instances(at) {
+			cis, err := reports.CarrierInfos(sys.Heap(), []*allocator.Instance{in}, 512, 14)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for seq, ci := range cis {
+				kind := "mbc"
+				if len(ci.FreeHist) > 0 && ci.Size > 0 && len(ci.Blocks) == 1 && ci.Blocks[0].Size == ci.Size {
+					kind = "sbc"
+				}
+				blocks := []string{}
+				for _, cb := range ci.Blocks {
+					blocks = append(blocks, fmt.Sprintf("%s:%d:%d", cb.Type, cb.Count, cb.Size))
+				}
+				bl := strings.Join(blocks, ",")
+				if bl == "" {
+					bl = "-"
+				}
+				hist := make([]string, len(ci.FreeHist))
+				for i, v := range ci.FreeHist {
+					hist[i] = fmt.Sprint(v)
+				}
+				fmt.Fprintf(&b, "C %s %d %d %s %v %d %d %s %s\n", ty, in.Index, seq, kind, ci.InPool, ci.Size, ci.Unscanned, bl, strings.Join(hist, ","))
 			}
 		}
 		ok := "ok"
@@ -219,14 +266,31 @@ func TestNodeDifferential(t *testing.T) {
 		{"migrate", 2, "binary_alloc", ""},
 		{"migrate", 3, "binary_alloc,driver_alloc", ""},
 		{"migrate", 4, "binary_alloc,driver_alloc", ""},
+		// Carriers shuffled through the pool by schedulers 2 and 3 of a
+		// 3-scheduler node (poolShuffleTrace), whose instances the boot
+		// leaves empty: compared exactly, carrier lists included. Own
+		// pools, binary_alloc's carriers in driver_alloc's pool, one
+		// common pool, the ageff orders, other acul/acnl.
+		{"shuffle", 1, "binary_alloc,driver_alloc", ""},
+		{"shuffle", 2, "binary_alloc,driver_alloc", "+MBcp R"},
+		{"shuffle", 3, "binary_alloc,driver_alloc", "+MBcp @ +MRcp @"},
+		{"shuffle", 4, "binary_alloc,driver_alloc", "+MBas ageffcbf +MRas ageffcaobf +MBacul 80"},
+		{"shuffle", 5, "binary_alloc", "+MBas ageffcaoff +MBacul 30 +MBacnl 2"},
+		{"shuffle", 6, "binary_alloc,driver_alloc", "+MBacul 90 +MRacul 40 +MRacfml 16384"},
 	} {
 		erl := c.erl
 		name := fmt.Sprintf("%s-%d[%s]%s", c.pattern, c.seed, c.types, erl)
 		trace := filepath.Join(t.TempDir(), "t.trace")
-		out, err := exec.Command("python3", filepath.Join(dir, "gen_node.py"), "--seed", fmt.Sprint(c.seed),
-			"--ops", "4000", "--pattern", c.pattern, "--types", c.types).Output()
-		if err != nil {
-			t.Fatalf("gen_node.py: %v", err)
+		var out []byte
+		if c.pattern == "shuffle" {
+			out = []byte(poolShuffleTrace(uint64(c.seed), 6, strings.Split(c.types, ","), 2, 3))
+		} else {
+			var err error
+			out, err = exec.Command("python3", filepath.Join(dir, "gen_node.py"), "--seed", fmt.Sprint(c.seed),
+				"--ops", "4000", "--pattern", c.pattern, "--types", c.types).Output()
+			if err != nil {
+				t.Fatalf("gen_node.py: %v", err)
+			}
 		}
 		if err := os.WriteFile(trace, out, 0o644); err != nil {
 			t.Fatal(err)
@@ -236,8 +300,18 @@ func TestNodeDifferential(t *testing.T) {
 			t.Fatalf("%s: node: %v", name, err)
 		}
 		sim := simNodeDelta(t, trace, erl, nr.Runs[0].Meta.Types)
-		// Compare with the first run, noise from all three.
-		cmp := oracle.CompareNode(nr.Runs[0], sim, oracle.CompareOpts{Tags: []string{"D", "X"}, Noise: nr})
+		// Compare with the first run, noise from all three; the shuffle
+		// traces' carrier lists too (but instances 0 and 1, which hold
+		// the boot's blocks).
+		opts := oracle.CompareOpts{Tags: []string{"D", "X"}, Noise: nr}
+		if c.pattern == "shuffle" {
+			opts.Tags = append(opts.Tags, "C")
+			opts.Skip = func(k string) bool {
+				f := strings.Fields(k)
+				return f[0] == "C" && (f[2] == "0" || f[2] == "1")
+			}
+		}
+		cmp := oracle.CompareNode(nr.Runs[0], sim, opts)
 		total += len(cmp.Keys)
 		agree += cmp.Counts[oracle.Agree]
 		noise += cmp.Counts[oracle.WithinNoise]
