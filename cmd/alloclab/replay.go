@@ -412,7 +412,7 @@ func (s singleTarget) WriteInfo(w io.Writer) error { return s.Instance().WriteIn
 func (s singleTarget) WriteSummary(w io.Writer, rp *workloads.Replayer) {
 	in := s.Instance()
 	fmt.Fprintf(w, "ops %d, live blocks %d, strategy %v\n", rp.Ops(), rp.LiveBlocks(), in.Opts.AS)
-	writeStatsTable(w, []statsRow{{"mbcs", &in.Stats.MBCs}, {"sbcs", &in.Stats.SBCs}})
+	writeStatsTable(w, []statsRow{carrierRow("mbcs", &in.Stats.MBCs), carrierRow("sbcs", &in.Stats.SBCs)})
 }
 
 type nodeTarget struct{ *allocator.System }
@@ -436,15 +436,42 @@ func (n nodeTarget) WriteSummary(w io.Writer, rp *workloads.Replayer) {
 	var rows []statsRow
 	for _, in := range n.AllInstances() {
 		rows = append(rows,
-			statsRow{fmt.Sprintf("%v %d mbcs", in.Type, in.Index), &in.Stats.MBCs},
-			statsRow{fmt.Sprintf("%v %d sbcs", in.Type, in.Index), &in.Stats.SBCs})
+			carrierRow(fmt.Sprintf("%v %d mbcs", in.Type, in.Index), &in.Stats.MBCs),
+			carrierRow(fmt.Sprintf("%v %d sbcs", in.Type, in.Index), &in.Stats.SBCs))
+		if in.Pooled() {
+			// The instance's own carriers abandoned into the carrier
+			// pool, with their blocks of every type, and its fetches.
+			p := &in.Stats.Pool
+			r := statsRow{name: fmt.Sprintf("%v %d pool", in.Type, in.Index), carriers: p.Carriers,
+				carriersSize: p.CarriersSize, blocks: p.Blocks, blocksSize: p.BlocksSize, last: fmt.Sprintf("fetch %d", p.Fetch)}
+			for t, k := range p.Other {
+				if t != int(in.Type) {
+					r.blocks += k.N
+					r.blocksSize += k.Size
+				}
+			}
+			rows = append(rows, r)
+		}
 	}
 	writeStatsTable(w, rows)
 }
 
+// statsRow is a line of the text summary: carriers and blocks (of every
+// type) of an instance's mbcs, sbcs or pool, and a last column.
 type statsRow struct {
-	name string
-	cs   *allocator.CarrierStats
+	name                                       string
+	carriers, carriersSize, blocks, blocksSize uint64
+	last                                       string
+}
+
+func carrierRow(name string, cs *allocator.CarrierStats) statsRow {
+	r := statsRow{name: name, carriers: cs.Carriers.Cur, carriersSize: cs.CarriersSize.Cur,
+		blocks: cs.Blocks.Cur, blocksSize: cs.BlocksSize.Cur, last: fmt.Sprint(cs.CarriersSize.MaxEver)}
+	for _, o := range cs.Other {
+		r.blocks += o.Blocks.Cur
+		r.blocksSize += o.BlocksSize.Cur
+	}
+	return r
 }
 
 func writeStatsTable(w io.Writer, rows []statsRow) {
@@ -454,7 +481,7 @@ func writeStatsTable(w io.Writer, rows []statsRow) {
 	}
 	fmt.Fprintf(w, "%-*s %10s %14s %10s %14s %18s\n", width, "", "carriers", "carriers_size", "blocks", "blocks_size", "max_carriers_size")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%-*s %10d %14d %10d %14d %18d\n", width, r.name, r.cs.Carriers.Cur, r.cs.CarriersSize.Cur,
-			r.cs.Blocks.Cur, r.cs.BlocksSize.Cur, r.cs.CarriersSize.MaxEver)
+		fmt.Fprintf(w, "%-*s %10d %14d %10d %14d %18s\n", width, r.name, r.carriers, r.carriersSize,
+			r.blocks, r.blocksSize, r.last)
 	}
 }
