@@ -89,10 +89,16 @@ func poolProperty(t *rapid.T, pr *poolRuns) {
 			}
 		}
 	}
+	// Blocks of every type, wherever they are counted: an instance's own
+	// type and other types' blocks in carriers from a shared pool.
 	countBlocks := func() (total uint64) {
 		for _, ty := range types {
 			for _, in := range sys.Instances(ty) {
-				total += in.Stats.MBCs.Blocks.Cur + in.Stats.SBCs.Blocks.Cur + in.Stats.Pool.Blocks
+				s := &in.Stats
+				total += s.MBCs.Blocks.Cur + s.SBCs.Blocks.Cur + s.Pool.Blocks
+				for t := range s.MBCs.Other {
+					total += s.MBCs.Other[t].Blocks.Cur + s.SBCs.Other[t].Blocks.Cur + s.Pool.Other[t].N
+				}
 			}
 		}
 		return total
