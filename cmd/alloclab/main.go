@@ -55,6 +55,7 @@ sys_alloc and the super carrier.`,
 	root.AddCommand(newGenCmd())
 	root.AddCommand(newRunCmd())
 	root.AddCommand(newScenariosCmd())
+	root.AddCommand(newCompareCmd())
 	// cobra reports unknown commands and bad arguments as plain errors;
 	// they are all usage errors.
 	cmd, err := root.ExecuteC()
