@@ -56,6 +56,7 @@ sys_alloc and the super carrier.`,
 	root.AddCommand(newRunCmd())
 	root.AddCommand(newScenariosCmd())
 	root.AddCommand(newCompareCmd())
+	root.AddCommand(newLeakCmd())
 	// cobra reports unknown commands and bad arguments as plain errors;
 	// they are all usage errors.
 	cmd, err := root.ExecuteC()
