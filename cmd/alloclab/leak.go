@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"alloclab/refc"
+	"alloclab/reports"
 )
 
 // alloclab leak: the binary-leak lab (package refc).
@@ -22,6 +25,7 @@ type leakOpts struct {
 	format string
 	top    int
 	list   bool
+	plot   string
 }
 
 func newLeakCmd() *cobra.Command {
@@ -44,6 +48,8 @@ garbage collections, ETS tables in ets_alloc. It prints:
     later.
 
 With --fix, the same run without the fixes comes first for comparison.
+--plot DIR charts erlang:memory(binary) (solid) and binary_alloc's carriers
+(dashed) over time, one colour per run.
 
 Scenarios: sessions, router, slices, logfile, backlog, notreturned; --list
 shows their parameters and fixes.
@@ -70,6 +76,7 @@ Errors (exit status 2): an unknown scenario, parameter or fix, a malformed
 	f.StringVar(&o.format, "format", "text", "output format: text, erlang or json")
 	f.IntVar(&o.top, "top", 3, "N of bin_leak, proc_count and proc_window")
 	f.BoolVar(&o.list, "list", false, "list the scenarios with their parameters and fixes")
+	f.StringVar(&o.plot, "plot", "", "write leak-memory.png and .svg into DIR: erlang:memory(binary) and binary_alloc's carriers over time, with and without the fixes")
 	return cmd
 }
 
@@ -143,6 +150,11 @@ func runLeak(out io.Writer, name string, o leakOpts) error {
 		return err
 	}
 	runs = append(runs, res)
+	if o.plot != "" {
+		if err := writeLeakChart(o.plot, runs); err != nil {
+			return err
+		}
+	}
 	var b strings.Builder
 	switch o.format {
 	case "text":
@@ -355,4 +367,43 @@ func leakJSON(r *refc.Result) leakRunJSON {
 		j.Measured[v.Name] = v.Value
 	}
 	return j
+}
+
+// writeLeakChart draws erlang:memory(binary) and binary_alloc's carriers
+// over the runs' timelines (the run without the fixes first) into
+// DIR/leak-memory.png and .svg.
+func writeLeakChart(dir string, runs []*refc.Result) error {
+	var lines []reports.TimeLine
+	for i, r := range runs {
+		name := "no fix"
+		if len(r.Fixes) > 0 {
+			name = "--fix " + strings.Join(r.Fixes, ",")
+		}
+		bin := reports.TimeLine{Name: "binary, " + name, Color: i}
+		crr := reports.TimeLine{Name: "binary_alloc carriers, " + name, Color: i, Dashed: true}
+		for _, p := range r.Timeline {
+			bin.Ms = append(bin.Ms, float64(p.Ms))
+			bin.Bytes = append(bin.Bytes, float64(p.Mem.Binary))
+			crr.Ms = append(crr.Ms, float64(p.Ms))
+			crr.Bytes = append(crr.Bytes, float64(p.Mem.BinaryCarriers))
+		}
+		lines = append(lines, bin, crr)
+	}
+	ch, err := reports.MemoryChart("leak-memory", "leak "+runs[0].Scenario+": erlang:memory(binary) and binary_alloc carriers", lines)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return userErrorf("leak: --plot %s: %v", dir, err)
+	}
+	for _, f := range []string{"png", "svg"} {
+		b, err := ch.Render(f)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, ch.Name+"."+f), b, 0o644); err != nil {
+			return userErrorf("leak: --plot: %v", err)
+		}
+	}
+	return nil
 }

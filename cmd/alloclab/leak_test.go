@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -115,5 +117,39 @@ func TestLeakList(t *testing.T) {
 		if !strings.Contains(out, s) {
 			t.Errorf("--list lacks %q", s)
 		}
+	}
+}
+
+// --plot draws both runs: erlang:memory(binary) solid and binary_alloc's
+// carriers dashed, one colour per run, the byte axis in MiB for the
+// sessions scenario (124 MiB retained), as PNG and SVG.
+func TestLeakPlot(t *testing.T) {
+	dir := t.TempDir()
+	_, errs, code := runLeakCLI(t, "sessions", "--fix", "hibernate", "--plot", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	svg, err := os.ReadFile(filepath.Join(dir, "leak-memory.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"binary, no fix", "binary_alloc carriers, no fix", "binary, --fix hibernate",
+		"binary_alloc carriers, --fix hibernate", "bytes (MiB)", "time (ms)", "leak sessions"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("SVG lacks %q", want)
+		}
+	}
+	if strings.Count(string(svg), "<path") < 4 {
+		t.Errorf("SVG has %d paths, want at least the four lines", strings.Count(string(svg), "<path"))
+	}
+	png, err := os.ReadFile(filepath.Join(dir, "leak-memory.png"))
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatalf("PNG: %v, %d bytes", err, len(png))
+	}
+	// A --plot directory that cannot be made is a usage error, exit 2.
+	blocker := filepath.Join(dir, "file")
+	os.WriteFile(blocker, nil, 0o644)
+	if _, _, code := runLeakCLI(t, "slices", "--plot", filepath.Join(blocker, "sub")); code != 2 {
+		t.Errorf("unmakeable --plot dir: exit %d, want 2", code)
 	}
 }
