@@ -2,10 +2,12 @@ package workloads
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"strconv"
 
 	"alloclab/allocator"
@@ -93,6 +95,8 @@ type BinaryReader struct {
 
 	buf    []byte
 	r, w   int
+	off    int64 // byte offset in the input of buf[0]
+	recOff int64 // byte offset of the record being decoded (errors)
 	srcErr error
 
 	rec     int // number of the last record read (header = 1)
@@ -149,6 +153,7 @@ func (r *BinaryReader) fill(n int) {
 		return
 	}
 	if r.r > 0 {
+		r.off += int64(r.r)
 		r.w = copy(r.buf, r.buf[r.r:r.w])
 		r.r = 0
 	}
@@ -168,9 +173,15 @@ func (r *BinaryReader) fill(n int) {
 	}
 }
 
-// fail ends the scan with a syntax error at record rec.
+// atOffset is the suffix of every error message: where the record starts.
+func (r *BinaryReader) atOffset() string {
+	return " (at byte offset " + strconv.FormatInt(r.recOff, 10) + ")"
+}
+
+// fail ends the scan with a syntax error at record rec, which starts at
+// byte r.recOff.
 func (r *BinaryReader) fail(rec int, msg string) bool {
-	r.err = &SyntaxError{r.name, rec, msg}
+	r.err = &SyntaxError{r.name, rec, msg + r.atOffset()}
 	r.stop = true
 	return false
 }
@@ -178,18 +189,20 @@ func (r *BinaryReader) fail(rec int, msg string) bool {
 // short ends the scan for a record that the input ends within: truncated,
 // or a read error.
 func (r *BinaryReader) short(rec int, what string) bool {
+	end := r.off + int64(r.w)
 	if r.srcErr != nil && r.srcErr != io.EOF {
-		r.err = fmt.Errorf("%s:%d: read error: %w", r.name, rec, r.srcErr)
+		r.err = fmt.Errorf("%s:%d: read error at byte offset %d: %w", r.name, rec, end, r.srcErr)
 		r.stop = true
 		return false
 	}
-	return r.fail(rec, "truncated "+what+" (the input ends within it)")
+	return r.fail(rec, "truncated "+what+" (the input ends within it, after byte offset "+
+		strconv.FormatInt(end-1, 10)+")")
 }
 
 // bad handles a record with bad content: skipped in lenient mode (true),
 // else the end of the scan (false).
 func (r *BinaryReader) bad(msg string) bool {
-	e := &SyntaxError{r.name, r.rec, msg}
+	e := &SyntaxError{r.name, r.rec, msg + r.atOffset()}
 	if r.lenient {
 		r.skipped++
 		if r.firstSkipped == nil {
@@ -248,6 +261,15 @@ func uvarint(b []byte, i int) (v uint64, j int, n int) {
 // Scan advances to the next record, which Op then returns. It returns false
 // at the end of the input or on an error (see Err).
 func (r *BinaryReader) Scan() bool {
+	if r.fast() {
+		return true
+	}
+	return r.scan()
+}
+
+// scan is Scan's general path: the header, refills, directives, long
+// varints, errors and lenient skipping.
+func (r *BinaryReader) scan() bool {
 	if !r.started && !r.stop && !r.header() {
 		return false
 	}
@@ -258,11 +280,12 @@ func (r *BinaryReader) Scan() bool {
 				r.stop = true
 				return false
 			}
-			r.err = fmt.Errorf("%s:%d: read error: %w", r.name, r.rec+1, r.srcErr)
+			r.err = fmt.Errorf("%s:%d: read error at byte offset %d: %w", r.name, r.rec+1, r.off+int64(r.r), r.srcErr)
 			r.stop = true
 			return false
 		}
 		r.rec++
+		r.recOff = r.off + int64(r.r)
 		ok, emit := r.record()
 		if !ok {
 			return false
@@ -272,6 +295,173 @@ func (r *BinaryReader) Scan() bool {
 		}
 	}
 	return false
+}
+
+// fastFields[h] is the number of varint fields of a record whose record
+// byte is h, for the a, r, f and t records the fast path decodes (a with a
+// valid TYPE; r and f with or without SCHED; t without flags); 0 for every
+// other record byte.
+var fastFields = func() (n [256]uint8) {
+	for t := range 32 {
+		if validTraceType[t] {
+			n[codeAlloc|t<<3] = 3
+		}
+	}
+	n[codeRealloc], n[codeRealloc|flagSched] = 2, 3
+	n[codeFree], n[codeFree|flagSched] = 1, 2
+	n[codeTime] = 1
+	return n
+}()
+
+// fast decodes the next record if it is a well-formed a, r, f or t record
+// with valid fields, which almost every record is, and reports whether it
+// did. Otherwise it changes nothing, and the general path (scan, record)
+// decodes the same bytes again with its errors and lenient skipping. It
+// allocates nothing.
+//
+// It needs buf[r:w] to hold maxFixedRecord bytes, so that it can load 8
+// bytes at any field. Varints are decoded without a loop: the first byte
+// without its high bit ends a varint, the bytes after it are masked off and
+// the 7-bit groups packed together (pack7). When the record's fields all
+// lie in the 8 bytes after the record byte, as they usually do, the stop
+// bits of that one load place every field at once and the fields are
+// unpacked independently; otherwise each field is loaded after the one
+// before (varint8), and a field of more than 8 bytes (a value ≥ 2^56) goes
+// to the general path. Trace fields vary in length from record to record,
+// so byte-by-byte loops would mispredict.
+func (r *BinaryReader) fast() bool {
+	if r.w-r.r < maxFixedRecord || r.stop || !r.started {
+		return false
+	}
+	b := r.buf[r.r:r.w:r.w]
+	if len(b) < maxFixedRecord {
+		return false
+	}
+	h := b[0]
+	nf := int(fastFields[h])
+	if nf == 0 {
+		return false
+	}
+	var f0, f1, f2 uint64
+	var i int
+	// Usually all the fields are in the 8 bytes after the record byte:
+	// the stop bits of one load give every field's place at once, so the
+	// fields are unpacked in parallel rather than one after the other.
+	w := binary.LittleEndian.Uint64(b[1:])
+	m := ^w & 0x8080808080808080
+	p0 := bits.TrailingZeros64(m) // the stop bit of field k is bit pk
+	m &= m - 1
+	p1 := bits.TrailingZeros64(m)
+	m &= m - 1
+	p2 := bits.TrailingZeros64(m)
+	if last := [4]int{0, p0, p1, p2}[nf]; last < 64 {
+		f0 = pack7(w & (^uint64(0) >> uint(63-p0)))
+		f1 = pack7(w >> uint(p0+1) & (^uint64(0) >> uint(63-(p1-p0-1))))
+		f2 = pack7(w >> uint(p1+1) & (^uint64(0) >> uint(63-(p2-p1-1))))
+		i = 2 + last>>3
+	} else {
+		var n0, n1, n2 int
+		f0, n0 = varint8(b[1:])
+		f1, n1 = varint8(b[1+n0:])
+		f2, n2 = varint8(b[1+n0+n1:])
+		// A field longer than 8 bytes (n = 9): the general path.
+		if n0 > 8 || nf > 1 && n1 > 8 || nf > 2 && n2 > 8 {
+			return false
+		}
+		i = 1 + n0
+		if nf > 1 {
+			i += n1
+			if nf > 2 {
+				i += n2
+			}
+		}
+	}
+	op := &r.op
+	if op.Kind == Directive {
+		op.Key, op.Value = "", ""
+	}
+	switch h & 7 {
+	case codeAlloc:
+		if f1 > math.MaxUint32 || f2-1 >= MaxSize-1 {
+			return false
+		}
+		id := r.lastID + uint64(unzigzag(f0))
+		if r.live == nil {
+			if !r.own.add(id) {
+				return false
+			}
+		} else if r.live.Live(id) {
+			return false
+		}
+		r.lastID = id
+		op.Kind, op.ID, op.Type, op.Sched, op.HasSched = Alloc, id, allocator.Type(h>>3), uint32(f1), false
+		op.Size, op.Nanos = f2, 0
+	case codeRealloc:
+		has := h&flagSched != 0
+		if !has {
+			f2 = 0
+		}
+		if f2 > math.MaxUint32 || f1-1 >= MaxSize-1 {
+			return false
+		}
+		id := r.lastID + uint64(unzigzag(f0))
+		if !r.isLive(id) {
+			return false
+		}
+		r.lastID = id
+		op.Kind, op.ID, op.Type, op.Sched, op.HasSched = Realloc, id, 0, uint32(f2), has
+		op.Size, op.Nanos = f1, 0
+	case codeFree:
+		has := h&flagSched != 0
+		if !has {
+			f1 = 0
+		}
+		if f1 > math.MaxUint32 {
+			return false
+		}
+		id := r.lastID + uint64(unzigzag(f0))
+		if r.live == nil {
+			if !r.own.remove(id) {
+				return false
+			}
+		} else if !r.live.Live(id) {
+			return false
+		}
+		r.lastID = id
+		op.Kind, op.ID, op.Type, op.Sched, op.HasSched = Free, id, 0, uint32(f1), has
+		op.Size, op.Nanos = 0, 0
+	default: // codeTime
+		t := r.lastT + f0
+		if t < r.lastT {
+			return false
+		}
+		r.lastT = t
+		op.Kind, op.ID, op.Type, op.Sched, op.HasSched = Time, 0, 0, 0, false
+		op.Size, op.Nanos = 0, t
+	}
+	r.r += i
+	r.rec++
+	r.records++
+	op.Line = r.rec
+	return true
+}
+
+// varint8 decodes a varint of at most 8 bytes at the start of b (which
+// holds at least 8) and returns it and its length; a length of 9 means it
+// is longer (the value is then meaningless).
+func varint8(b []byte) (uint64, int) {
+	x := binary.LittleEndian.Uint64(b)
+	tz := bits.TrailingZeros64(^x & 0x8080808080808080)      // 8k+7 for k+1 bytes; 64 if none ends
+	return pack7(x & (^uint64(0) >> uint(63-tz))), tz>>3 + 1 // tz = 64: uint(-1), x = 0
+}
+
+// pack7 packs the low 7 bits of each byte of x (a varint's bytes, those
+// after it masked off) into one number, low bytes first.
+func pack7(x uint64) uint64 {
+	x &= 0x7f7f7f7f7f7f7f7f
+	x = x&0x007f007f007f007f | x&0x7f007f007f007f00>>1
+	x = x&0x00003fff00003fff | x&0x3fff00003fff0000>>2
+	return x&0x000000000fffffff | x&0x0fffffff00000000>>4
 }
 
 var codeNames = [...]string{"a", "r", "f", "t", "@"}

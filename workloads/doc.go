@@ -13,6 +13,14 @@
 //   - Writer writes Ops back in canonical form; what it writes, Reader
 //     reads back as the same Ops.
 //   - Open opens a trace file by name ("-" is standard input).
+//   - BinaryReader and BinaryWriter are the same for the binary twin
+//     (BINARY-FORMAT.md); OpenTrace and CreateTrace pick text or binary,
+//     gzipped or not.
 //
-// Synthetic workload generators will live here later.
+// And the generators: size distributions (dist.go, ParseSizeDist),
+// lifetimes and lifetime policies (lifetime.go, ParseLifetime: exp,
+// bimodal, cohort, lifo, fifo, …), phases (phase.go, ParsePhases),
+// the runtime's process heap sizes (process.go, HeapSizes), a Generator
+// that turns them into ops in memory bounded by the live set (gen.go),
+// and the named scenarios of alloclab gen/run (scenario.go).
 package workloads

@@ -44,6 +44,7 @@ type genBlock struct {
 	sched uint32
 	size  uint64
 	death uint64 // in the lifetime's unit; NeverFreed: not in the heap
+	tie   uint64 // orders equal deaths: the ID, or its reverse (lifo), or random
 	idx   int    // in Generator.live
 	hidx  int    // in Generator.heap, -1 when not there
 }
@@ -55,7 +56,7 @@ func (h genHeap) Less(i, j int) bool {
 	if h[i].death != h[j].death {
 		return h[i].death < h[j].death
 	}
-	return h[i].id < h[j].id
+	return h[i].tie < h[j].tie
 }
 func (h genHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
@@ -91,8 +92,16 @@ type Generator struct {
 	live    []*genBlock
 	heap    genHeap
 	records uint64 // a/r/f records so far
+	steps   uint64 // records and idle steps (Idle) so far: the ops clock
 	now     uint64 // simulated nanoseconds
 	maxLive int
+
+	// lifetime policies (lifetime.go)
+	policy      lifetimePolicy
+	cohort      []*genBlock // the members of the cohort being allocated
+	cohortDeath uint64      // its death, drawn by its first member
+	order       []*genBlock // blocks with a death in allocation order (lifo, fifo)
+	orderHead   int         // fifo: order[:orderHead] are gone
 }
 
 // NewGenerator returns a generator of cfg whose ops come from step: each
@@ -100,6 +109,9 @@ type Generator struct {
 // false when the workload is over. directives are written first.
 func NewGenerator(cfg GenConfig, directives []Op, step func(g *Generator) bool) *Generator {
 	g := &Generator{cfg: cfg, r: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)), step: step, nextID: 1}
+	if p, ok := cfg.Lifetime.(lifetimePolicy); ok {
+		g.policy = p
+	}
 	g.pending = append(g.pending, directives...)
 	return g
 }
@@ -144,17 +156,32 @@ func (g *Generator) MaxLive() int { return g.maxLive }
 func (g *Generator) emit(op Op) {
 	g.pending = append(g.pending, op)
 	g.records++
-	if g.cfg.TickEvery > 0 && g.records%uint64(g.cfg.TickEvery) == 0 {
+	g.tick()
+}
+
+// tick counts a step and writes a t record after every TickEvery steps.
+func (g *Generator) tick() {
+	g.steps++
+	if g.cfg.TickEvery > 0 && g.steps%uint64(g.cfg.TickEvery) == 0 {
 		g.now += g.cfg.TickNanos
 		g.pending = append(g.pending, Op{Kind: Time, Nanos: g.now})
 	}
 }
 
+// Idle is a step in which nothing is allocated or freed: simulated time
+// passes (it counts towards the next t record) and so does the ops clock
+// of lifetimes, but no a/r/f record is written.
+func (g *Generator) Idle() { g.tick() }
+
+// Steps is the number of a/r/f records and idle steps so far: the clock
+// lifetimes in operations count on.
+func (g *Generator) Steps() uint64 { return g.steps }
+
 func (g *Generator) clock() uint64 {
 	if g.cfg.Lifetime != nil && g.cfg.Lifetime.Unit() == Nanos {
 		return g.now
 	}
-	return g.records
+	return g.steps
 }
 
 func pickWeighted(r *rand.Rand, w []float64, n int) int {
@@ -193,31 +220,66 @@ func (g *Generator) PickSched(w []float64) uint32 {
 // (in the lifetime distribution's unit; NeverFreed: until freed by the
 // scenario, or to the end).
 func (g *Generator) Alloc(typ allocator.Type, sched uint32, lifetime uint64) {
-	b := &genBlock{id: g.nextID, typ: typ, sched: sched, size: g.cfg.Size.Sample(g.r), death: NeverFreed, hidx: -1}
+	g.allocBlock(typ, sched, g.cfg.Size.Sample(g.r), g.deathOf(lifetime))
+}
+
+// deathOf is the death of a block of the given lifetime allocated now.
+func (g *Generator) deathOf(lifetime uint64) uint64 {
+	if lifetime == NeverFreed {
+		return NeverFreed
+	}
+	c := g.clock()
+	if lifetime > math.MaxUint64-1-c {
+		lifetime = math.MaxUint64 - 1 - c
+	}
+	return c + lifetime
+}
+
+// allocBlock allocates a block of size bytes that dies at death (on the
+// lifetime clock; NeverFreed: never by itself) and returns it.
+func (g *Generator) allocBlock(typ allocator.Type, sched uint32, size, death uint64) *genBlock {
+	b := &genBlock{id: g.nextID, typ: typ, sched: sched, size: size, death: death, tie: g.nextID, hidx: -1}
 	g.nextID++
-	if lifetime != NeverFreed {
-		c := g.clock()
-		if lifetime > math.MaxUint64-1-c {
-			lifetime = math.MaxUint64 - 1 - c
-		}
-		b.death = c + lifetime
+	if death != NeverFreed {
 		heap.Push(&g.heap, b)
 	}
 	b.idx = len(g.live)
 	g.live = append(g.live, b)
 	g.maxLive = max(g.maxLive, len(g.live))
 	g.emit(Op{Kind: Alloc, ID: b.id, Type: typ, Sched: sched, Size: b.size})
+	return b
 }
 
 // AllocDrawn allocates with a drawn type, scheduler (weights w, see
-// PickSched) and lifetime.
+// PickSched) and lifetime; a lifetime policy (cohort, lifo, fifo) then
+// adjusts the death (lifetime.go).
 func (g *Generator) AllocDrawn(w []float64) {
 	lt := uint64(NeverFreed)
 	if g.cfg.Lifetime != nil {
 		lt = g.cfg.Lifetime.Sample(g.r)
 	}
 	typ := g.PickType()
-	g.Alloc(typ, g.PickSched(w), lt)
+	sched := g.PickSched(w)
+	size := g.cfg.Size.Sample(g.r)
+	death := g.deathOf(lt)
+	if g.policy == nil {
+		g.allocBlock(typ, sched, size, death)
+		return
+	}
+	g.policy.allocated(g, g.allocBlock(typ, sched, size, NeverFreed), death)
+}
+
+// schedule gives b, which has no death yet, its death.
+func (g *Generator) schedule(b *genBlock, death uint64) {
+	b.death = death
+	heap.Push(&g.heap, b)
+}
+
+// heapFix restores the heap order after b's tie changed.
+func heapFix(g *Generator, b *genBlock) {
+	if b.hidx >= 0 {
+		heap.Fix(&g.heap, b.hidx)
+	}
 }
 
 func (g *Generator) free(b *genBlock) {
@@ -228,6 +290,7 @@ func (g *Generator) free(b *genBlock) {
 	if b.hidx >= 0 {
 		heap.Remove(&g.heap, b.hidx)
 	}
+	b.idx = -1
 	op := Op{Kind: Free, ID: b.id}
 	// temp_alloc blocks may not be freed by another scheduler.
 	if g.cfg.Schedulers > 1 && b.typ != allocator.Temp && g.cfg.CrossFree > 0 && g.r.Float64() < g.cfg.CrossFree {
@@ -251,11 +314,24 @@ func (g *Generator) FreeRandom() bool {
 
 // FreeDue frees the block whose death comes first if it is due; false if
 // none is.
+//
+// With a lifo or fifo lifetime the block freed is the youngest or oldest
+// block with a death, which takes the due death; the block whose death it
+// was takes the victim's.
 func (g *Generator) FreeDue() bool {
 	if len(g.heap) == 0 || g.heap[0].death > g.clock() {
 		return false
 	}
-	g.free(g.heap[0])
+	due := g.heap[0]
+	if g.policy != nil {
+		if x := g.policy.victim(g); x != nil && x != due {
+			due.death, x.death = x.death, due.death
+			heap.Fix(&g.heap, due.hidx)
+			heap.Fix(&g.heap, x.hidx)
+			due = x
+		}
+	}
+	g.free(due)
 	return true
 }
 

@@ -164,6 +164,153 @@ func (d bimodalLifetime) String() string {
 		fmtLifetime(d.short, d.unit) + "," + fmtLifetime(d.long, d.unit)
 }
 
+// ---- policies: cohort, lifo, fifo
+
+// A lifetimePolicy is a LifetimeDist whose blocks do not die
+// independently. The generator draws a lifetime from it as from any other
+// (Sample: its inner distribution's), allocates the block without a death,
+// and hands it to allocated, which schedules its death (or not yet, or
+// never). When a death falls due, victim chooses which block dies (nil:
+// the one whose death it is).
+type lifetimePolicy interface {
+	LifetimeDist
+	allocated(g *Generator, b *genBlock, death uint64)
+	victim(g *Generator) *genBlock
+}
+
+type cohortLifetime struct {
+	n     int
+	inner LifetimeDist
+}
+
+// Cohort makes blocks die in cohorts: n consecutive allocations form a
+// cohort, the first one draws the cohort's lifetime from inner, and all
+// members die together (freed one after the other in allocation order) at
+// that lifetime after the first allocation, or when the cohort is
+// complete if it takes longer to fill. inner may not be a policy itself.
+func Cohort(n int, inner LifetimeDist) (LifetimeDist, error) {
+	if n < 1 || n > 1<<30 {
+		return nil, fmt.Errorf("cohort: N %d: want 1..%d", n, 1<<30)
+	}
+	if err := checkInner("cohort", inner); err != nil {
+		return nil, err
+	}
+	return cohortLifetime{n, inner}, nil
+}
+
+func (d cohortLifetime) Sample(r *rand.Rand) uint64 { return d.inner.Sample(r) }
+func (d cohortLifetime) Unit() LifetimeUnit         { return d.inner.Unit() }
+func (d cohortLifetime) String() string {
+	return "cohort:" + strconv.Itoa(d.n) + "," + d.inner.String()
+}
+
+func (d cohortLifetime) allocated(g *Generator, b *genBlock, death uint64) {
+	if len(g.cohort) == 0 {
+		g.cohortDeath = death
+	}
+	g.cohort = append(g.cohort, b)
+	if len(g.cohort) < d.n {
+		return
+	}
+	if g.cohortDeath != NeverFreed {
+		at := max(g.cohortDeath, g.clock())
+		for _, m := range g.cohort {
+			if m.idx >= 0 {
+				g.schedule(m, at)
+			}
+		}
+	}
+	clear(g.cohort)
+	g.cohort = g.cohort[:0]
+}
+
+func (cohortLifetime) victim(*Generator) *genBlock { return nil }
+
+type orderLifetime struct {
+	lifo  bool
+	inner LifetimeDist
+}
+
+// LIFO frees blocks in the reverse order of their allocation, as on a
+// stack: deaths fall due when inner's lifetimes say (so the live set grows
+// and shrinks exactly as with inner alone), but the block that dies is the
+// youngest live one.
+func LIFO(inner LifetimeDist) (LifetimeDist, error) {
+	if err := checkInner("lifo", inner); err != nil {
+		return nil, err
+	}
+	return orderLifetime{true, inner}, nil
+}
+
+// FIFO frees blocks in the order of their allocation, as in a queue:
+// deaths fall due when inner's lifetimes say, but the block that dies is
+// the oldest live one.
+func FIFO(inner LifetimeDist) (LifetimeDist, error) {
+	if err := checkInner("fifo", inner); err != nil {
+		return nil, err
+	}
+	return orderLifetime{false, inner}, nil
+}
+
+func (d orderLifetime) Sample(r *rand.Rand) uint64 { return d.inner.Sample(r) }
+func (d orderLifetime) Unit() LifetimeUnit         { return d.inner.Unit() }
+func (d orderLifetime) String() string {
+	if d.lifo {
+		return "lifo:" + d.inner.String()
+	}
+	return "fifo:" + d.inner.String()
+}
+
+func (d orderLifetime) allocated(g *Generator, b *genBlock, death uint64) {
+	if death == NeverFreed {
+		return
+	}
+	g.schedule(b, death)
+	g.order = append(g.order, b)
+}
+
+// victim is the youngest (lifo) or oldest (fifo) block with a death; the
+// order list drops blocks already freed as it goes.
+func (d orderLifetime) victim(g *Generator) *genBlock {
+	if d.lifo {
+		for len(g.order) > 0 {
+			b := g.order[len(g.order)-1]
+			if b.hidx >= 0 {
+				return b
+			}
+			g.order[len(g.order)-1] = nil
+			g.order = g.order[:len(g.order)-1]
+		}
+		return nil
+	}
+	// Keep the queue in memory bounded by the live set: drop the
+	// gone prefix once it is half of it.
+	if g.orderHead > 1024 && g.orderHead > len(g.order)/2 {
+		n := copy(g.order, g.order[g.orderHead:])
+		clear(g.order[n:])
+		g.order, g.orderHead = g.order[:n], 0
+	}
+	for g.orderHead < len(g.order) {
+		b := g.order[g.orderHead]
+		if b.hidx >= 0 {
+			return b
+		}
+		g.order[g.orderHead] = nil
+		g.orderHead++
+	}
+	return nil
+}
+
+func checkInner(kind string, inner LifetimeDist) error {
+	if inner == nil {
+		return fmt.Errorf("%s: no inner lifetime distribution", kind)
+	}
+	if _, ok := inner.(lifetimePolicy); ok {
+		return fmt.Errorf("%s: inner lifetime %q is itself a policy: want fixed, exp, bimodal or forever", kind, inner)
+	}
+	return nil
+}
+
 // ---- parser
 
 // ParseLifetime reads a lifetime spec:
@@ -172,10 +319,14 @@ func (d bimodalLifetime) String() string {
 //	exp:MEAN                     exp:1000, exp:2.5us
 //	bimodal:PSHORT,SHORT,LONG    bimodal:0.9,10,10000, bimodal:0.95,1us,1s
 //	forever                      never freed
+//	cohort:N,SPEC                cohort:100,exp:5000 (N consecutive blocks die together)
+//	lifo:SPEC                    lifo:exp:1000 (SPEC's deaths; the youngest block dies)
+//	fifo:SPEC                    fifo:exp:1000 (SPEC's deaths; the oldest block dies)
 //
 // A plain number (or one with the suffix "ops") counts operations; one with
 // ns, us, µs, ms or s counts nanoseconds. All durations of a spec share one
-// unit.
+// unit. SPEC, the lifetime a policy (cohort, lifo, fifo) starts from, is
+// one of the four distributions above.
 func ParseLifetime(s string) (LifetimeDist, error) {
 	d, err := parseLifetime(strings.TrimSpace(s))
 	if err != nil {
@@ -184,7 +335,7 @@ func ParseLifetime(s string) (LifetimeDist, error) {
 	return d, nil
 }
 
-const lifetimeKinds = "fixed, exp, bimodal, forever"
+const lifetimeKinds = "fixed, exp, bimodal, forever, cohort, lifo, fifo"
 
 func parseLifetime(s string) (LifetimeDist, error) {
 	if s == "" {
@@ -196,10 +347,35 @@ func parseLifetime(s string) (LifetimeDist, error) {
 	kind, args, ok := strings.Cut(s, ":")
 	if !ok {
 		switch kind {
-		case "fixed", "exp", "bimodal":
+		case "fixed", "exp", "bimodal", "cohort", "lifo", "fifo":
 			return nil, fmt.Errorf("%s: missing ':' and arguments", kind)
 		}
 		return nil, fmt.Errorf("want KIND:ARGS or forever, with KIND one of %s", lifetimeKinds)
+	}
+	switch kind {
+	case "lifo", "fifo":
+		inner, err := parseLifetime(args)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", kind, err)
+		}
+		if kind == "lifo" {
+			return LIFO(inner)
+		}
+		return FIFO(inner)
+	case "cohort":
+		ns, spec, ok := strings.Cut(args, ",")
+		if !ok {
+			return nil, errors.New("cohort: want N,SPEC (e.g. cohort:100,exp:5000)")
+		}
+		n, err := strconv.Atoi(ns)
+		if err != nil || n < 1 || n > 1<<30 {
+			return nil, fmt.Errorf("cohort: N %q: want an integer from 1 to %d", ns, 1<<30)
+		}
+		inner, err := parseLifetime(spec)
+		if err != nil {
+			return nil, fmt.Errorf("cohort: %w", err)
+		}
+		return Cohort(n, inner)
 	}
 	a := strings.Split(args, ",")
 	switch kind {

@@ -88,7 +88,7 @@ func TestParseLifetime(t *testing.T) {
 		}
 	}
 	for _, c := range []struct{ in, msg string }{
-		{"", `lifetime "": empty: want KIND:ARGS with KIND one of fixed, exp, bimodal, forever`},
+		{"", `lifetime "": empty: want KIND:ARGS with KIND one of fixed, exp, bimodal, forever, cohort, lifo, fifo`},
 		{"exp", `lifetime "exp": exp: missing ':' and arguments`},
 		{"exp:0", `lifetime "exp:0": exp: MEAN 0: want > 0 and ≤ 1e18`},
 		{"exp:5h", `lifetime "exp:5h": exp: MEAN "5h": unknown unit "h": want none or ops (operations), ns, us, µs, ms or s`},
@@ -97,7 +97,7 @@ func TestParseLifetime(t *testing.T) {
 		{"bimodal:0.9,10,1s", `lifetime "bimodal:0.9,10,1s": bimodal: SHORT is in ops but LONG in ns: want one unit`},
 		{"bimodal:1.5,10,100", `lifetime "bimodal:1.5,10,100": bimodal: PSHORT 1.5: want 0..1`},
 		{"bimodal:0.5,10", `lifetime "bimodal:0.5,10": bimodal: want PSHORT,SHORT,LONG, got 2 arguments`},
-		{"weibull:1", `lifetime "weibull:1": unknown kind "weibull": want one of fixed, exp, bimodal, forever`},
+		{"weibull:1", `lifetime "weibull:1": unknown kind "weibull": want one of fixed, exp, bimodal, forever, cohort, lifo, fifo`},
 		{"forever:1", `lifetime "forever:1": forever: takes no arguments`},
 	} {
 		_, err := ParseLifetime(c.in)

@@ -76,16 +76,63 @@ var scenarios = []Scenario{
 	},
 	{
 		Name: "ets-churn",
-		Doc: "an ETS table of fixed-size objects: insert 'objects', then 'rounds' times delete " +
-			"a fraction at random and re-insert as many",
+		Doc: "an ETS table of fixed-size objects (1 M of 512 B by default): insert 'objects', then " +
+			"'rounds' times delete a fraction at random and re-insert as many",
 		Params: append([]ScenarioParam{
-			{"objects", "20000", "objects inserted first"},
+			{"objects", "1000000", "objects inserted first"},
 			{"delete", "0.5", "fraction of the objects deleted (at random) each round"},
 			{"rounds", "2", "delete/re-insert rounds"},
 			{"size", "fixed:512", "object size distribution (see ParseSizeDist)"},
 		}, commonParams("2", "ets_alloc=1", "0.1", "0", "2", "100")...),
 		build: buildETSChurn,
 	},
+	{
+		Name: "process-churn",
+		Doc: "eheap_alloc process heaps: processes spawn with min-heap words, each GC allocates " +
+			"a new heap (the next size of the runtime's heap-size sequence while the process " +
+			"grows, the same size after) and frees the old one, and processes exit and are " +
+			"replaced; heap sizes are words of 8 bytes",
+		Params: []ScenarioParam{
+			{"ops", "200000", "a/r/f records to generate"},
+			{"processes", "1000", "processes alive at a time"},
+			{"heap", "lognormal:7,1.5", "distribution of the heap size, in words, each process grows to (rounded up to the sequence; see ParseSizeDist)"},
+			{"gcs", "20", "mean number of GCs in a process's life (it exits after a GC with probability 1/gcs)"},
+			{"min-heap", "233", "min_heap_size in words (+hms), rounded up to the sequence"},
+			{"schedulers", "2", "schedulers of the node; each process stays on the one it was spawned on"},
+			{"cross-free", "0", "probability that a heap is freed by another scheduler (the process migrated)"},
+			{"tick-every", "100", "write a 't' record after every N a/r/f records (0: none)"},
+			{"tick-ns", "1000", "nanoseconds of simulated time each 't' record advances"},
+		},
+		build: buildProcessChurn,
+	},
+	{
+		Name: "phases",
+		Doc: "a phase list over simulated time: ramps, plateaus, churn, peaks and sawtooths of " +
+			"live blocks (Wilson et al.'s program shapes); level 1 is 'live' blocks",
+		Params: append([]ScenarioParam{
+			{"phases", "ramp:200ms:0.5,plateau:2s,peak:200ms:0.5,churn:200ms,sawtooth:400ms:4:0.25,ramp:100ms:0.1",
+				"phase list KIND:DURATION[:ARG],... (ramp:D[:TO], plateau:D, churn:D, peak:D[:H], sawtooth:D[:N[:H]]; D in steps, or ns/us/ms/s at tick-ns/tick-every per step)"},
+			{"live", "10000", "live blocks at level 1"},
+			{"size", "lognormal:6,1", "size distribution (see ParseSizeDist)"},
+		}, phaseCommonParams()...),
+		build: buildPhases,
+	},
+}
+
+// phaseCommonParams: the common parameters without realloc and growth,
+// and with ticks of 1 ms every 100 steps (10 µs a step).
+func phaseCommonParams() []ScenarioParam {
+	var ps []ScenarioParam
+	for _, p := range commonParams("2", "eheap_alloc=1,binary_alloc=1", "0.1", "", "", "100") {
+		switch p.Name {
+		case "realloc", "growth":
+			continue
+		case "tick-ns":
+			p.Default = "1000000"
+		}
+		ps = append(ps, p)
+	}
+	return ps
 }
 
 // Scenarios returns the named scenarios, sorted by name.
@@ -234,14 +281,21 @@ func NewScenarioGenerator(name string, seed uint64, set []string) (*Generator, [
 		v.m[k] = val
 	}
 	cfg := GenConfig{Seed: seed}
+	has := func(k string) bool { _, ok := v.m[k]; return ok }
 	cfg.Schedulers = v.int("schedulers", 1, allocator.MaxSchedulers)
-	cfg.Types, cfg.TypeWeights = v.types("types")
+	if has("types") {
+		cfg.Types, cfg.TypeWeights = v.types("types")
+	}
 	cfg.CrossFree = v.prob("cross-free")
-	cfg.Realloc = v.prob("realloc")
-	cfg.Growth = v.float("growth", 1, 1e6)
+	if has("realloc") {
+		cfg.Realloc = v.prob("realloc")
+		cfg.Growth = v.float("growth", 1, 1e6)
+	}
 	cfg.TickEvery = v.int("tick-every", 0, math.MaxInt32)
 	cfg.TickNanos = uint64(v.int("tick-ns", 0, math.MaxInt32))
-	cfg.Size = v.size("size")
+	if has("size") {
+		cfg.Size = v.size("size")
+	}
 	step, err := sc.build(v, &cfg)
 	if v.err != nil {
 		return nil, nil, v.err

@@ -33,6 +33,8 @@ var smallSets = map[string][]string{
 	"binary-traffic":  {"ops=20000"},
 	"scheduler-shift": {"ops=20000"},
 	"ets-churn":       {"objects=2000"},
+	"process-churn":   {"ops=20000", "processes=200"},
+	"phases":          {"live=1000", "phases=ramp:2000:0.5,plateau:500,peak:2000,churn:2000,sawtooth:4000,ramp:1000:0"},
 }
 
 func TestScenarioDeterminism(t *testing.T) {

@@ -684,15 +684,16 @@ func parseSize(b []byte) (uint64, bool) {
 
 // validTraceType[t] reports whether t can appear in a trace: whether
 // allocator.ParseType accepts its name.
-var validTraceType [256]bool
-
-func init() {
+// (A variable initializer, not an init function, so that package-level
+// variables built from it, such as fastFields, see it filled in.)
+var validTraceType = func() (v [256]bool) {
 	for t := allocator.Type(1); t != 0; t++ {
 		if pt, ok := allocator.ParseType(t.String()); ok && pt == t {
-			validTraceType[t] = true
+			v[t] = true
 		}
 	}
-}
+	return v
+}()
 
 // parseType is allocator.ParseType over bytes, without allocating, and
 // fast for the usual spellings (TestParseTypeMatchesAllocator checks that

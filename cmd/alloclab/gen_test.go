@@ -14,6 +14,8 @@ var genSmall = map[string][]string{
 	"binary-traffic":  {"--set", "ops=20000"},
 	"scheduler-shift": {"--set", "ops=20000"},
 	"ets-churn":       {"--set", "objects=3000"},
+	"process-churn":   {"--set", "ops=20000", "--set", "processes=200"},
+	"phases":          {"--set", "live=1000", "--set", "phases=ramp:2000:0.5,plateau:50ms,peak:2000,churn:2000,sawtooth:4000,ramp:1000:0"},
 }
 
 func TestGenDeterministic(t *testing.T) {
