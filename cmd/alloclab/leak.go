@@ -31,7 +31,7 @@ type leakOpts struct {
 func newLeakCmd() *cobra.Command {
 	var o leakOpts
 	cmd := &cobra.Command{
-		Use:   "leak SCENARIO [--fix F]... [--set KEY=VALUE]... [--seed N] [--format text|erlang|json]",
+		Use:   "leak SCENARIO [--fix F]... [--set KEY=VALUE]... [--seed N] [--format text|erlang|json] [--plot DIR]",
 		Short: "Reproduce, diagnose and fix a refc-binary leak (recon's bin_leak, proc_count, proc_window)",
 		Long: `Run one of the binary-leak lab's scenarios — the measured leaks of
 ../shared/docs/recon-refc-facts.md §5 — on a simulated OTP 25 node: refc
