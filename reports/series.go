@@ -55,16 +55,9 @@ const DefaultMaxPoints = 1024
 // test_alloc last).
 const NumTypeSlots = int(allocator.Test) + 1
 
-// Target is the method set of workloads.Target (the reports package does
-// not import workloads: data flows from workloads to reports).
-type Target interface {
-	Heap() *carriers.Heap
-	Alloc(t allocator.Type, sched uint32, size, tag uint64) (int32, error)
-	Realloc(b int32, size uint64, sched uint32) (int32, error)
-	Free(b int32, sched uint32) error
-	Advance(nanos uint64)
-	Routes() bool
-}
+// Target is what a series samples: allocator.Target (a node or the test
+// allocator's single instance).
+type Target = allocator.Target
 
 // SeriesOptions says when samples are taken.
 type SeriesOptions struct {

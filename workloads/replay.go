@@ -7,27 +7,9 @@ import (
 	"alloclab/carriers"
 )
 
-// Target is what a workload is replayed on: a simulated node or a single
-// allocator instance (allocator.Single). Blocks are named by their index in
-// the target's heap; the tag given to Alloc is the trace ID and stays with
-// the block (carriers.Block.U) through reallocs.
-type Target interface {
-	Heap() *carriers.Heap
-	// Alloc returns the new block, or carriers.Nil when the allocator
-	// returns NULL; an error when the operation cannot be routed (a
-	// scheduler the node does not have, a disabled allocator).
-	Alloc(t allocator.Type, sched uint32, size, tag uint64) (int32, error)
-	// Realloc returns the block now holding the data, or carriers.Nil
-	// (the block is then unchanged).
-	Realloc(b int32, size uint64, sched uint32) (int32, error)
-	Free(b int32, sched uint32) error
-	// Advance moves the simulated clock to nanos since the start.
-	Advance(nanos uint64)
-	// Routes reports whether the target routes by scheduler: then r and f
-	// records without SCHED are executed by the block's allocating
-	// scheduler, which the replayer remembers.
-	Routes() bool
-}
+// Target is what a Replayer drives: allocator.Target (a node or the test
+// allocator's single instance).
+type Target = allocator.Target
 
 // Replayer applies a stream of ops to a Target, keeping the map from trace
 // IDs to blocks.

@@ -538,26 +538,24 @@ func replayConfig(w *compareWorkload, t target, c compareConfig, sopts reports.S
 // the trace read by every configuration, or configurations done for a
 // scenario. nil (no output) when stderr is not a terminal.
 type compareProgress struct {
-	p      *mpb.Progress
-	bar    *mpb.Bar
+	*progress
 	perCfg bool
 }
 
 func newCompareProgress(stderr io.Writer, configs int, size int64) *compareProgress {
-	if !isTerminal(stderr) {
-		return nil
-	}
-	p := mpb.New(mpb.WithOutput(stderr), mpb.WithWidth(40))
 	total, perCfg := size*int64(configs), size == 0
 	if perCfg {
 		total = int64(configs)
 	}
-	bar := p.AddBar(total,
-		mpb.PrependDecorators(decor.Name(fmt.Sprintf("compare %d configurations ", configs))),
-		mpb.AppendDecorators(decor.Percentage(), decor.Name(" "), decor.AverageETA(decor.ET_STYLE_GO)))
-	return &compareProgress{p: p, bar: bar, perCfg: perCfg}
+	pr := newBar(stderr, total, decor.Name(fmt.Sprintf("compare %d configurations ", configs)))
+	if pr == nil {
+		return nil
+	}
+	return &compareProgress{progress: pr, perCfg: perCfg}
 }
 
+// reader counts the bytes every configuration reads (the bar's total is
+// the trace's size times the configurations).
 func (pr *compareProgress) reader(r io.Reader) io.Reader {
 	if pr == nil {
 		return r
@@ -583,13 +581,7 @@ func (pr *compareProgress) configDone() {
 }
 
 func (pr *compareProgress) done(ok bool) {
-	if pr == nil {
-		return
+	if pr != nil {
+		pr.progress.done(ok)
 	}
-	if ok {
-		pr.bar.SetTotal(-1, true)
-	} else {
-		pr.bar.Abort(true)
-	}
-	pr.p.Wait()
 }

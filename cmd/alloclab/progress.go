@@ -29,14 +29,18 @@ func isTerminal(w io.Writer) bool {
 // (total 0: unknown, e.g. standard input), or nil when stderr is not a
 // terminal.
 func newProgress(stderr io.Writer, name string, total int64) *progress {
+	return newBar(stderr, total, decor.Name(name+" "), decor.CountersKibiByte("% .1f / % .1f"))
+}
+
+// newBar is a bar of total units with the given leading decorators and
+// percentage and ETA after it, or nil when stderr is not a terminal.
+func newBar(stderr io.Writer, total int64, lead ...decor.Decorator) *progress {
 	if !isTerminal(stderr) {
 		return nil
 	}
 	p := mpb.New(mpb.WithOutput(stderr), mpb.WithWidth(40))
-	bar := p.AddBar(total,
-		mpb.PrependDecorators(decor.Name(name+" "), decor.CountersKibiByte("% .1f / % .1f")),
-		mpb.AppendDecorators(decor.Percentage(), decor.Name(" "), decor.AverageETA(decor.ET_STYLE_GO)),
-	)
+	bar := p.AddBar(total, mpb.PrependDecorators(lead...),
+		mpb.AppendDecorators(decor.Percentage(), decor.Name(" "), decor.AverageETA(decor.ET_STYLE_GO)))
 	return &progress{p: p, bar: bar}
 }
 
