@@ -2,6 +2,7 @@ package reports
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"alloclab/allocator"
@@ -130,26 +131,14 @@ func TestMetricsArithmetic(t *testing.T) {
 func TestRank(t *testing.T) {
 	ms := []Metrics{{JW4: 2}, {JW4: Ratio(math.NaN())}, {JW4: 1}, {JW4: 2}, {JW4: 0.5}}
 	jw4, _ := LookupMetric("jw4")
-	if got, want := Rank(ms, jw4), []int{4, 2, 0, 3, 1}; !equalInts(got, want) {
+	if got, want := Rank(ms, jw4), []int{4, 2, 0, 3, 1}; !slices.Equal(got, want) {
 		t.Errorf("rank jw4 %v, want %v", got, want)
 	}
 	us := []Metrics{{Recon: ReconView{Usage: 0.5}}, {Recon: ReconView{Usage: 0.9}}, {Recon: ReconView{Usage: 0.5}}}
 	usage, _ := LookupMetric("usage")
-	if got, want := Rank(us, usage), []int{1, 0, 2}; !equalInts(got, want) {
+	if got, want := Rank(us, usage), []int{1, 0, 2}; !slices.Equal(got, want) {
 		t.Errorf("rank usage %v, want %v", got, want)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // The recon view computed from the statistics equals recon_alloc's own

@@ -3,6 +3,7 @@ package workloads
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -174,7 +175,7 @@ func TestSizeDistFromInstrumentHistogram(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Bucket{{1, 512, 10}, {1536, 3584, 5}, {3584, 7680, 5}}
-	if got := Buckets(d); !equalBuckets(got, want) {
+	if got := Buckets(d); !slices.Equal(got, want) {
 		t.Errorf("buckets %v, want %v", got, want)
 	}
 	d, err = FromInstrumentHistogramMax(512, []uint64{10, 0, 5, 5}, 1<<20)
@@ -182,7 +183,7 @@ func TestSizeDistFromInstrumentHistogram(t *testing.T) {
 		t.Fatal(err)
 	}
 	want[2].Hi = 1<<20 + 1
-	if got := Buckets(d); !equalBuckets(got, want) {
+	if got := Buckets(d); !slices.Equal(got, want) {
 		t.Errorf("buckets %v, want %v", got, want)
 	}
 	xs := drawSizes(d, 9)
@@ -203,18 +204,6 @@ func TestSizeDistFromInstrumentHistogram(t *testing.T) {
 	if _, err := FromInstrumentHistogram(1<<28, counts); err == nil {
 		t.Error("a count above MaxSize accepted")
 	}
-}
-
-func equalBuckets(a, b []Bucket) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestSizeDistMixture(t *testing.T) {

@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -196,7 +197,7 @@ func TestLifetimePolicyDeterminism(t *testing.T) {
 		a1, f1, o1 := policyRun(t, spec, 5000, 9)
 		a2, f2, o2 := policyRun(t, spec, 5000, 9)
 		_, f3, _ := policyRun(t, spec, 5000, 10)
-		if len(a1) != len(a2) || len(f1) != len(f2) || !equalU64(o1, o2) {
+		if len(a1) != len(a2) || len(f1) != len(f2) || !slices.Equal(o1, o2) {
 			t.Fatalf("%s: same seed, different streams", spec)
 		}
 		for id, s := range f1 {
@@ -212,18 +213,6 @@ func TestLifetimePolicyDeterminism(t *testing.T) {
 			t.Fatalf("%s: seeds 9 and 10 gave the same frees", spec)
 		}
 	}
-}
-
-func equalU64(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestLifetimeFIFOMemory: the fifo queue stays bounded by the live set
