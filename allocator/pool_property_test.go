@@ -14,7 +14,7 @@ import (
 
 // poolRuns counts, across the property runs, how many moved a carrier
 // through the pool: the properties must not hold only vacuously.
-type poolRuns struct{ runs, abandoned, fetched int }
+type poolRuns struct{ runs, abandoned, fetched, mixed int }
 
 // TestPropertyCarrierPool replays random multi-scheduler traces on a node
 // whose binary_alloc and driver_alloc pool their carriers (the defaults,
@@ -30,11 +30,11 @@ type poolRuns struct{ runs, abandoned, fetched int }
 func TestPropertyCarrierPool(t *testing.T) {
 	var pr poolRuns
 	rapid.Check(t, func(t *rapid.T) { poolProperty(t, &pr) })
-	t.Logf("%d runs: %d abandoned a carrier, %d fetched one", pr.runs, pr.abandoned, pr.fetched)
+	t.Logf("%d runs: %d abandoned a carrier, %d fetched one, %d mixed types in a carrier", pr.runs, pr.abandoned, pr.fetched, pr.mixed)
 	// About a quarter of the runs abandon and fetch (measured 17-29 of 100
 	// over several seeds); fewer than 1 in 20 means the generator broke.
-	if pr.abandoned < pr.runs/20 || pr.fetched < pr.runs/30 {
-		t.Errorf("too few runs used the pool: %d of %d abandoned, %d fetched", pr.abandoned, pr.runs, pr.fetched)
+	if pr.abandoned < pr.runs/20 || pr.fetched < pr.runs/30 || pr.mixed == 0 {
+		t.Errorf("too few runs used the pool: %d of %d abandoned, %d fetched, %d mixed types", pr.abandoned, pr.runs, pr.fetched, pr.mixed)
 	}
 }
 
@@ -42,8 +42,11 @@ func poolProperty(t *rapid.T, pr *poolRuns) {
 	n := rapid.IntRange(2, 3).Draw(t, "schedulers")
 	var fl []string
 	if rapid.Bool().Draw(t, "tuned") {
-		as := rapid.SampledFrom([]string{"aoff", "aoffcbf", "aoffcaobf", "ageffcaoff", "ageffcbf", "ageffcaobf"}).Draw(t, "as")
-		fl = append(fl, "+MBas "+as, "+MRas "+as,
+		// Each type its own aoff-family strategy: with a shared pool a
+		// carrier keeps its creator's block order in the other type's
+		// instance.
+		aoffs := []string{"aoff", "aoffcbf", "aoffcaobf", "ageffcaoff", "ageffcbf", "ageffcaobf"}
+		fl = append(fl, "+MBas "+rapid.SampledFrom(aoffs).Draw(t, "binary as"), "+MRas "+rapid.SampledFrom(aoffs).Draw(t, "driver as"),
 			fmt.Sprintf("+MBacul %d", rapid.IntRange(1, 100).Draw(t, "acul")),
 			fmt.Sprintf("+MBacnl %d", rapid.IntRange(1, 4).Draw(t, "acnl")),
 			fmt.Sprintf("+MBacfml %d", rapid.SampledFrom([]int{0, 0, 4096, 65536}).Draw(t, "acfml")),
@@ -52,7 +55,7 @@ func poolProperty(t *rapid.T, pr *poolRuns) {
 	}
 	// Own pools, binary_alloc's carriers in driver_alloc's pool, or one
 	// common pool: blocks of both types in one carrier.
-	fl = append(fl, rapid.SampledFrom([]string{"", "+MBcp R", "+MBcp @ +MRcp @"}).Draw(t, "cp"))
+	fl = append(fl, rapid.SampledFrom([]string{"", "+MBcp R", "+MBcp @ +MRcp @", "+MBcp @ +MRcp @"}).Draw(t, "cp"))
 	f, err := allocator.ParseFlags(strings.Join(fl, " "))
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +70,7 @@ func poolProperty(t *rapid.T, pr *poolRuns) {
 	}
 	h := sys.Heap()
 	types := []allocator.Type{allocator.Binary, allocator.Driver}
-	if rapid.IntRange(0, 9).Draw(t, "one type") < 7 {
+	if rapid.IntRange(0, 9).Draw(t, "one type") < 4 {
 		types = types[:1]
 	}
 	type blk struct {
@@ -77,7 +80,7 @@ func poolProperty(t *rapid.T, pr *poolRuns) {
 	}
 	var live []blk
 	pooledNow := func(b int32) bool { return h.Carriers[h.Blocks[b].Crr].PoolFlags&carriers.InPool != 0 }
-	ab, fe := false, false
+	ab, fe, mixed := false, false, false
 	check := func(what string) {
 		if err := sys.Check(); err != nil {
 			t.Fatalf("after %s: %v", what, err)
@@ -86,6 +89,9 @@ func poolProperty(t *rapid.T, pr *poolRuns) {
 			for _, in := range sys.Instances(ty) {
 				ab = ab || in.Stats.Pool.Carriers > 0
 				fe = fe || in.Stats.Pool.Fetch > 0
+				for ot := range in.Stats.MBCs.Other {
+					mixed = mixed || in.Stats.MBCs.Other[ot].Blocks.Cur > 0
+				}
 			}
 		}
 	}
@@ -180,5 +186,8 @@ func poolProperty(t *rapid.T, pr *poolRuns) {
 	}
 	if fe {
 		pr.fetched++
+	}
+	if mixed {
+		pr.mixed++
 	}
 }

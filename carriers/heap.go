@@ -152,6 +152,11 @@ type Carrier struct {
 	Root    int32
 	MaxFree uint64
 	Pos     int32
+	// BlkOrder is the block order of the carrier's free-block tree, set
+	// by the strategy that created it (0: not set yet); a carrier keeps it
+	// when it migrates to an instance with another order (the runtime's
+	// crr->blk_order, erl_ao_firstfit_alloc.c).
+	BlkOrder uint8
 	// Allocated blocks in the carrier and their total size, and the same
 	// by allocator type (cpool.blocks, cpool.blocks_size).
 	Blocks     uint64

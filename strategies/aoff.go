@@ -33,6 +33,11 @@ type aoff struct {
 	age      bool // carriers ordered by birth
 	t        rbtree
 	crrs     crrIndex
+	// trees[o] is the block tree of order o: a carrier keeps the order of
+	// the instance that created it (Carrier.BlkOrder = order+1), also
+	// after migrating to an instance with another (carriers from a pool
+	// shared between allocators whose strategies differ).
+	trees [3]rbtree
 }
 
 func newAOFF(k Kind, env *Env) *aoff {
@@ -48,6 +53,9 @@ func newAOFF(k Kind, env *Env) *aoff {
 	}
 	s.age = k >= AGEFFCAOFF
 	s.t = rbtree{h: env.Heap, order: s.blkOrder, aug: true}
+	for o := range s.trees {
+		s.trees[o] = rbtree{h: env.Heap, order: order(o), aug: true}
+	}
 	s.crrs = crrIndex{h: env.Heap, age: s.age}
 	return s
 }
@@ -58,6 +66,9 @@ func (s *aoff) Kind() Kind { return s.kind }
 // block (0 for a new carrier, whose first free block is linked afterwards).
 func (s *aoff) AddCarrier(c int32) {
 	cr := s.t.h.Crr(c)
+	if cr.BlkOrder == 0 {
+		cr.BlkOrder = uint8(s.blkOrder) + 1
+	}
 	cr.MaxFree = 0
 	if cr.Root != nilIdx {
 		cr.MaxFree = uint64(s.t.h.Blocks[cr.Root].Max())
@@ -67,17 +78,28 @@ func (s *aoff) AddCarrier(c int32) {
 
 func (s *aoff) RemoveCarrier(c int32) { s.crrs.remove(c) }
 
+// tree returns carrier cr's block tree and whether it keeps equal-size
+// lists (cbf): the order of the carrier's creator.
+func (s *aoff) tree(cr *carriers.Carrier) (*rbtree, bool) {
+	if cr.BlkOrder == 0 {
+		return &s.t, s.lists
+	}
+	o := order(cr.BlkOrder - 1)
+	return &s.trees[o], o == bySize
+}
+
 func (s *aoff) Link(b int32) {
 	h := s.t.h
 	c := h.Blocks[b].Crr
 	cr := &h.Carriers[c]
-	if s.lists {
+	t, lists := s.tree(cr)
+	if lists {
 		if n := findSize(h, cr.Root, h.Blocks[b].Size()); n != nilIdx {
 			listPush(h, n, b)
 			return
 		}
 	}
-	s.t.insert(&cr.Root, b)
+	t.insert(&cr.Root, b)
 	if sz := h.Blocks[b].Size(); sz > cr.MaxFree {
 		cr.MaxFree = sz
 		s.crrs.update(c)
@@ -88,10 +110,11 @@ func (s *aoff) Unlink(b int32) {
 	h := s.t.h
 	c := h.Blocks[b].Crr
 	cr := &h.Carriers[c]
-	if s.lists && listUnlink(&s.t, &cr.Root, b) {
+	t, lists := s.tree(cr)
+	if lists && listUnlink(t, &cr.Root, b) {
 		return
 	}
-	s.t.remove(&cr.Root, b)
+	t.remove(&cr.Root, b)
 	// The carrier's largest free block becomes its root's subtree
 	// maximum (a Uint32 in the runtime: aoff_unlink_free_block).
 	var m uint64
@@ -113,7 +136,8 @@ func (s *aoff) Get(size uint64, cand int32, candSize uint64) int32 {
 		return nilIdx
 	}
 	h := s.t.h
-	b := s.t.firstFit(h.Carriers[c].Root, size)
+	t, _ := s.tree(&h.Carriers[c])
+	b := t.firstFit(h.Carriers[c].Root, size)
 	if cand != nilIdx && s.candWins(cand, b) {
 		return nilIdx
 	}
@@ -125,8 +149,9 @@ func (s *aoff) Get(size uint64, cand int32, candSize uint64) int32 {
 func (s *aoff) candWins(cand, b int32) bool {
 	bs := s.t.h.Blocks
 	cb, bb := &bs[cand], &bs[b]
-	if s.blkOrder != byAddr && cb.Crr == bb.Crr {
-		if cs, bsz := cb.Size(), bb.Size(); cs != bsz || s.lists {
+	t, lists := s.tree(&s.t.h.Carriers[bb.Crr])
+	if t.order != byAddr && cb.Crr == bb.Crr {
+		if cs, bsz := cb.Size(), bb.Size(); cs != bsz || lists {
 			return cs < bsz
 		}
 	}
@@ -141,7 +166,8 @@ func (s *aoff) Check() (int, error) {
 		if int(cr.Pos) != i {
 			return 0, fmt.Errorf("carrier %d: index position %d, want %d", c, cr.Pos, i)
 		}
-		k, err := checkTree(&s.t, cr.Root, s.lists, &c)
+		t, lists := s.tree(cr)
+		k, err := checkTree(t, cr.Root, lists, &c)
 		if err != nil {
 			return 0, fmt.Errorf("carrier %d: %v", c, err)
 		}

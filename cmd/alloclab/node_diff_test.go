@@ -270,13 +270,17 @@ func TestNodeDifferential(t *testing.T) {
 		// 3-scheduler node (poolShuffleTrace), whose instances the boot
 		// leaves empty: compared exactly, carrier lists included. Own
 		// pools, binary_alloc's carriers in driver_alloc's pool, one
-		// common pool, the ageff orders, other acul/acnl.
+		// common pool (also between strategies of different block
+		// orders), the ageff orders, other acul/acnl.
 		{"shuffle", 1, "binary_alloc,driver_alloc", ""},
 		{"shuffle", 2, "binary_alloc,driver_alloc", "+MBcp R"},
 		{"shuffle", 3, "binary_alloc,driver_alloc", "+MBcp @ +MRcp @"},
 		{"shuffle", 4, "binary_alloc,driver_alloc", "+MBas ageffcbf +MRas ageffcaobf +MBacul 80"},
 		{"shuffle", 5, "binary_alloc", "+MBas ageffcaoff +MBacul 30 +MBacnl 2"},
 		{"shuffle", 6, "binary_alloc,driver_alloc", "+MBacul 90 +MRacul 40 +MRacfml 16384"},
+		// A common pool between strategies of other block orders: a
+		// carrier keeps its creator's order wherever it is employed.
+		{"shuffle", 7, "binary_alloc,driver_alloc", "+MBcp @ +MRcp @ +MBas aoffcaobf +MRas ageffcbf"},
 	} {
 		erl := c.erl
 		name := fmt.Sprintf("%s-%d[%s]%s", c.pattern, c.seed, c.types, erl)
