@@ -33,7 +33,9 @@ func TestPropertyCarrierPool(t *testing.T) {
 	t.Logf("%d runs: %d abandoned a carrier, %d fetched one, %d mixed types in a carrier", pr.runs, pr.abandoned, pr.fetched, pr.mixed)
 	// About a quarter of the runs abandon and fetch (measured 17-29 of 100
 	// over several seeds); fewer than 1 in 20 means the generator broke.
-	if pr.abandoned < pr.runs/20 || pr.fetched < pr.runs/30 || pr.mixed == 0 {
+	// Mixed carriers are rarer (about 4 in 100 runs, so not required
+	// here); TestPoolMixedBlockOrders makes them deterministically.
+	if pr.abandoned < pr.runs/20 || pr.fetched < pr.runs/30 {
 		t.Errorf("too few runs used the pool: %d of %d abandoned, %d fetched, %d mixed types", pr.abandoned, pr.runs, pr.fetched, pr.mixed)
 	}
 }
