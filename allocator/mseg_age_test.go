@@ -33,15 +33,7 @@ t 60000000000
 	// cached segments after each t record, in order
 	want := []int{0, 3, 3, 2, 2, 1, 1, 0, 0}
 
-	fl, err := allocator.ParseFlags("+MMmcs 10")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := allocator.NewNodeConfig(1, fl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys, err := allocator.NewSystem(cfg)
+	sys, err := allocator.NewNode(1, "+MMmcs 10")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,15 +26,7 @@ func TestPoolMixedBlockOrders(t *testing.T) {
 }
 
 func mixedOrders(t *testing.T, bAS, rAS string) {
-	f, err := allocator.ParseFlags(fmt.Sprintf("+MBcp @ +MRcp @ +MBas %s +MRas %s", bAS, rAS))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := allocator.NewNodeConfig(2, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys, err := allocator.NewSystem(cfg)
+	sys, err := allocator.NewNode(2, fmt.Sprintf("+MBcp @ +MRcp @ +MBas %s +MRas %s", bAS, rAS))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,15 +58,7 @@ func poolProperty(t *rapid.T, pr *poolRuns) {
 	// Own pools, binary_alloc's carriers in driver_alloc's pool, or one
 	// common pool: blocks of both types in one carrier.
 	fl = append(fl, rapid.SampledFrom([]string{"", "+MBcp R", "+MBcp @ +MRcp @", "+MBcp @ +MRcp @"}).Draw(t, "cp"))
-	f, err := allocator.ParseFlags(strings.Join(fl, " "))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := allocator.NewNodeConfig(n, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys, err := allocator.NewSystem(cfg)
+	sys, err := allocator.NewNode(n, strings.Join(fl, " "))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -325,3 +325,18 @@ func (s *System) Advance(nanos uint64) {
 // Routes reports that operations are routed by scheduler, so a replay must
 // know each block's allocating scheduler.
 func (s *System) Routes() bool { return true }
+
+// NewNode starts the node `erl +S schedulers <flags>` would start: the +M
+// flags (erl syntax) parsed, the effective configuration (NewNodeConfig)
+// and its system (NewSystem), in one step.
+func NewNode(schedulers int, flags string) (*System, error) {
+	fl, err := ParseFlags(flags)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := NewNodeConfig(schedulers, fl)
+	if err != nil {
+		return nil, err
+	}
+	return NewSystem(cfg)
+}

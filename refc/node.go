@@ -79,15 +79,7 @@ func NewNode(cfg Config) (*Node, error) {
 	if cfg.Schedulers < 1 || cfg.Schedulers > 1024 {
 		return nil, errorf("schedulers %d: must be 1..1024", cfg.Schedulers)
 	}
-	fl, err := allocator.ParseFlags(cfg.Flags)
-	if err != nil {
-		return nil, errorf("flags %q: %v", cfg.Flags, err)
-	}
-	nc, err := allocator.NewNodeConfig(cfg.Schedulers, fl)
-	if err != nil {
-		return nil, errorf("flags %q: %v", cfg.Flags, err)
-	}
-	sys, err := allocator.NewSystem(nc)
+	sys, err := allocator.NewNode(cfg.Schedulers, cfg.Flags)
 	if err != nil {
 		return nil, errorf("flags %q: %v", cfg.Flags, err)
 	}

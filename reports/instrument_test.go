@@ -11,15 +11,7 @@ import (
 // newTestNode is the node `erl +S n` starts, with default flags.
 func newTestNode(t *testing.T, n int, flags string) *allocator.System {
 	t.Helper()
-	fl, err := allocator.ParseFlags(flags)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := allocator.NewNodeConfig(n, fl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys, err := allocator.NewSystem(cfg)
+	sys, err := allocator.NewNode(n, flags)
 	if err != nil {
 		t.Fatal(err)
 	}

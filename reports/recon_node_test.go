@@ -34,15 +34,7 @@ type reconNodeBlock struct {
 //	             cache serves.
 func reconNode(t *testing.T, flags string) (*allocator.System, []reconNodeBlock) {
 	t.Helper()
-	fl, err := allocator.ParseFlags(flags)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := allocator.NewNodeConfig(2, fl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys, err := allocator.NewSystem(cfg)
+	sys, err := allocator.NewNode(2, flags)
 	if err != nil {
 		t.Fatal(err)
 	}

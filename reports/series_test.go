@@ -156,15 +156,7 @@ func TestRecorderFootprintExact(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fl, err := allocator.ParseFlags(flags)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := allocator.NewNodeConfig(2, fl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sys, err := allocator.NewSystem(cfg)
+		sys, err := allocator.NewNode(2, flags)
 		if err != nil {
 			t.Fatal(err)
 		}

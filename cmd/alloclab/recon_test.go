@@ -19,15 +19,7 @@ import (
 // single-block carriers.
 func reconSmallNode(t *testing.T) *reports.Snapshot {
 	t.Helper()
-	fl, err := allocator.ParseFlags("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := allocator.NewNodeConfig(2, fl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys, err := allocator.NewSystem(cfg)
+	sys, err := allocator.NewNode(2, "")
 	if err != nil {
 		t.Fatal(err)
 	}
